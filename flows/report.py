@@ -1,0 +1,95 @@
+"""The run report: counts that add up, seconds per stage, why lines and inputs were removed.
+Pure bookkeeping, no Prefect, so the accounting rules are tested on their own."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pyarrow as pa
+
+from tasks.records import InputRef, Rejection, StageStats
+
+STAGES = ("discover", "extract", "strip", "normalize", "validate", "write")
+
+
+class AccountingError(RuntimeError):
+    """inputs != documents_with_articles + quarantined + unchanged: something was lost."""
+
+
+def unaccounted(refs: list[InputRef], articles: pa.Table, rejections: list[Rejection]) -> list[Rejection]:
+    """Quarantine rows for inputs of a batch that would otherwise leave no trace at all."""
+    done = set(articles.column("doc_id").to_pylist()) | {r.doc_id for r in rejections}
+    return [Rejection(ref.source_uri, "write", "no_output", "the input produced neither articles nor a rejection",
+                      doc_id=ref.doc_id) for ref in refs if ref.doc_id not in done]
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    started_at: datetime
+    sources: list[str]
+    out: str
+    pipeline_version: str
+    inputs: int = 0
+    unchanged: int = 0
+    documents_with_articles: int = 0
+    quarantined: int = 0
+    articles: int = 0
+    quarantine_rows: int = 0
+    replaced_rows: int = 0
+    stages: dict[str, StageStats] = field(default_factory=lambda: {s: StageStats() for s in STAGES})
+    quarantine_reasons: Counter = field(default_factory=Counter)
+    articles_by_publisher: Counter = field(default_factory=Counter)
+
+    def add_batch(self, refs: list[InputRef], articles: pa.Table, rejections: list[Rejection], written: dict) -> None:
+        with_articles = set(articles.column("doc_id").to_pylist())
+        self.documents_with_articles += sum(1 for r in refs if r.doc_id in with_articles)
+        self.quarantined += sum(1 for r in refs if r.doc_id not in with_articles)
+        self.articles += written["articles"]
+        self.quarantine_rows += written["quarantine"]
+        self.replaced_rows += written["replaced"]
+        self.quarantine_reasons.update(r.reason for r in rejections)
+        self.articles_by_publisher.update(p or "(unknown)" for p in articles.column("publisher").to_pylist())
+
+    def add_stage(self, stage: str, stats: StageStats) -> None:
+        self.stages[stage].merge(stats)
+
+    def check(self) -> None:
+        if self.inputs != self.documents_with_articles + self.quarantined + self.unchanged:
+            raise AccountingError(
+                f"counts do not add up: inputs={self.inputs} but documents_with_articles="
+                f"{self.documents_with_articles} + quarantined={self.quarantined} + unchanged={self.unchanged}")
+
+    def as_dict(self) -> dict:
+        finished = datetime.now(timezone.utc)
+        removed = Counter()
+        for stats in self.stages.values():
+            removed.update(stats.removed_by_rule)
+        return {
+            "run_id": self.run_id, "pipeline_version": self.pipeline_version,
+            "started_at": self.started_at.isoformat(), "finished_at": finished.isoformat(),
+            "sources": self.sources, "out": self.out,
+            "inputs": self.inputs, "documents_with_articles": self.documents_with_articles,
+            "quarantined": self.quarantined, "unchanged": self.unchanged,
+            "articles": self.articles, "quarantine_rows": self.quarantine_rows, "replaced_rows": self.replaced_rows,
+            "seconds": round((finished - self.started_at).total_seconds(), 3),
+            "stage_seconds": {s: round(st.seconds, 4) for s, st in self.stages.items()},
+            "lines_removed_by_rule": dict(removed.most_common()),
+            "quarantine_reasons": dict(self.quarantine_reasons.most_common()),
+            "articles_by_publisher": dict(self.articles_by_publisher.most_common()),
+        }
+
+
+def summary_lines(report: dict) -> list[str]:
+    """The few lines a person reads at the end of `khabar run`."""
+    lines = [
+        f"inputs {report['inputs']} = with articles {report['documents_with_articles']}"
+        f" + quarantined {report['quarantined']} + unchanged {report['unchanged']}",
+        f"articles written {report['articles']}, quarantine rows {report['quarantine_rows']},"
+        f" rows replaced {report['replaced_rows']}, {report['seconds']:.1f} s",
+        "stage seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in report["stage_seconds"].items()),
+    ]
+    if report["quarantine_reasons"]:
+        lines.append("quarantine reasons: " + ", ".join(f"{k} {v}" for k, v in report["quarantine_reasons"].items()))
+    return lines

@@ -1,0 +1,76 @@
+"""The Arrow schemas of the two datasets khabar writes: the single source of truth.
+
+Every other place that needs a column list, a dtype, a nullability or a column's meaning
+(the writer, the validation suite, the README's analyst section, the tests) derives it
+from here. A column's documentation is kept in its field metadata under b"doc", so it
+travels into every Parquet file that is written.
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+
+PIPELINE_VERSION = "0.1.0"
+
+UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+CAPTION = pa.struct([
+    pa.field("text", pa.string(), nullable=False),
+    pa.field("credit", pa.string()),
+])
+RELATED = pa.struct([
+    pa.field("title", pa.string(), nullable=False),
+    pa.field("summary", pa.string()),
+    pa.field("section", pa.string()),
+    pa.field("byline", pa.string()),
+])
+
+
+def _field(name: str, type_: pa.DataType, doc: str, nullable: bool = True) -> pa.Field:
+    return pa.field(name, type_, nullable=nullable, metadata={b"doc": doc.encode()})
+
+
+ARTICLES = pa.schema([
+    _field("article_id", pa.string(), "Deterministic id: sha256 of the source key (url, else source_uri) and position, 32 hex chars.", False),
+    _field("doc_id", pa.string(), "sha256 of the input document's bytes.", False),
+    _field("source_uri", pa.string(), "Where the input came from: an absolute file path or a URL.", False),
+    _field("url", pa.string(), "The page's URL when known (HTML metadata, WARC, fetch)."),
+    _field("position", pa.int32(), "0 for the page's main article, 1.. for articles appended after it.", False),
+    _field("publisher", pa.string(), "The outlet's name when the page or its profile says it."),
+    _field("title", pa.string(), "Headline, display form.", False),
+    _field("subtitle", pa.string(), "Sub-headline, display form."),
+    _field("dateline", pa.string(), "Place the story was filed from, e.g. سيول."),
+    _field("published_at", UTC_TIMESTAMP, "Publication time in UTC; null when the page does not say it."),
+    _field("body", pa.string(), "Article text, display form, paragraphs separated by a blank line.", False),
+    _field("title_search", pa.string(), "Search form of the title (diacritics and letter variants folded).", False),
+    _field("body_search", pa.string(), "Search form of the body.", False),
+    _field("captions", pa.list_(CAPTION), "Photo captions with their credit, each once.", False),
+    _field("related", pa.list_(RELATED), "Related-article teasers shown after the article.", False),
+    _field("tags", pa.list_(pa.string()), "Tags / keywords the page lists.", False),
+    _field("source_credit", pa.string(), "The news source the page credits (المصدر: …)."),
+    _field("language", pa.string(), "Language code (ar, en, …) or und when undecided."),
+    _field("arabic_ratio", pa.float32(), "Share of letters in the body that are Arabic script, 0..1.", False),
+    _field("word_count", pa.int32(), "Words in the body.", False),
+    _field("content_hash", pa.string(), "sha256 of title_search and body_search: equal for exact duplicates.", False),
+    _field("duplicate_of", pa.string(), "article_id of the first article seen with the same content, else null."),
+    _field("ingested_at", UTC_TIMESTAMP, "When the run that wrote this row started.", False),
+    _field("run_id", pa.string(), "The Prefect flow run id of the run that wrote this row.", False),
+    _field("pipeline_version", pa.string(), "khabar version that produced the row.", False),
+])
+
+QUARANTINE = pa.schema([
+    _field("source_uri", pa.string(), "The input that could not become (all of) its articles.", False),
+    _field("doc_id", pa.string(), "sha256 of the input's bytes, when they could be read."),
+    _field("article_id", pa.string(), "The rejected article, for row-level rejections; null when the whole input failed."),
+    _field("stage", pa.string(), "Stage that rejected it: discover, extract, strip, normalize, validate, write.", False),
+    _field("reason", pa.string(), "Stable machine-readable reason code, e.g. empty_input or an expectation name.", False),
+    _field("detail", pa.string(), "One line a person can act on."),
+    _field("value", pa.string(), "The offending value, shortened, when there is one."),
+    _field("quarantined_at", UTC_TIMESTAMP, "When the run that rejected it started.", False),
+    _field("run_id", pa.string(), "The Prefect flow run id.", False),
+    _field("pipeline_version", pa.string(), "khabar version that rejected it.", False),
+])
+
+
+def column_doc(schema: pa.Schema, name: str) -> str:
+    meta = schema.field(name).metadata or {}
+    return meta.get(b"doc", b"").decode()

@@ -1,0 +1,121 @@
+"""extract: bytes → Page. Decodes the text (UTF-8, UTF-16 with BOM, windows-1256, …),
+sniffs what it is from the content (not the file name), and turns it into lines:
+a text dump's own lines, or the paragraphs trafilatura finds in an HTML page."""
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from prefect import task
+
+from tasks.records import InputRef, Page, Rejection, StageResult
+
+# Magic numbers of the binary files a crawl or a drop directory picks up by mistake.
+_BINARY_MAGIC = {
+    b"\x89PNG": "PNG image", b"\xff\xd8\xff": "JPEG image", b"GIF8": "GIF image",
+    b"PK\x03\x04": "zip archive", b"\x1f\x8b": "gzip archive", b"%PDF": "PDF document",
+    b"RIFF": "RIFF media", b"\x00\x00\x01\x00": "icon", b"BZh": "bzip2 archive",
+    b"\xfd7zXZ": "xz archive", b"OggS": "Ogg media", b"ID3": "MP3 audio",
+}
+_ARABIC_LETTER = re.compile(r"[\u0621-\u064a\u0671-\u06d3]")
+_HTML_SNIFF = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<\?xml[^>]*>\s*<html|<meta|<title|<div|<p[\s>]|<article)",
+                         re.IGNORECASE)
+
+
+class ExtractError(Exception):
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Text and the encoding it was read with; ExtractError when it is not text."""
+    if not data.strip():
+        raise ExtractError("empty_input", "the file is empty or only whitespace")
+    for magic, what in _BINARY_MAGIC.items():
+        if data.startswith(magic):
+            raise ExtractError("binary_input", f"the file is a {what}, not a page")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    if b"\x00" in data[:4096]:
+        raise ExtractError("binary_input", "the file holds NUL bytes: binary data, not a page")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # Most non-UTF-8 Arabic pages are windows-1256 (a superset of most of ISO-8859-6's
+    # letters); take it when it yields Arabic letters, else ask charset-normalizer.
+    text = data.decode("cp1256", errors="replace")
+    if len(_ARABIC_LETTER.findall(text)) >= 0.3 * max(1, len(re.findall(r"[^\W\d_]", text))):
+        return text, "windows-1256"
+    from charset_normalizer import from_bytes
+    best = from_bytes(data).best()
+    if best is None:
+        raise ExtractError("undecodable", "the bytes are in no text encoding khabar can recognise")
+    return str(best), best.encoding
+
+
+def is_html(data: bytes) -> bool:
+    head = data[:2048].lstrip(b"\xef\xbb\xbf")
+    return bool(_HTML_SNIFF.match(head)) or (b"<html" in head.lower() and b"</" in data[-4096:])
+
+
+def text_lines(text: str) -> list[str]:
+    """A text dump's lines, right-stripped, with Windows and old-Mac line ends unified."""
+    return [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+
+
+def html_page(ref: InputRef, text: str, encoding: str) -> Page:
+    # Imported here: trafilatura's import pulls lxml and its models (~0.5 s).
+    from trafilatura import bare_extraction
+
+    doc = bare_extraction(text, url=ref.url, with_metadata=True, deduplicate=False,
+                          include_comments=False, include_tables=False, favor_precision=False)
+    if doc is None or not (doc.text or "").strip():
+        raise ExtractError("no_main_text", "trafilatura found no main text in this HTML page")
+    lines: list[str] = []
+    for paragraph in doc.text.split("\n"):
+        lines.extend([paragraph.strip(), ""])
+    tags = [t.strip() for t in (doc.tags or []) if t and t.strip()]
+    return Page(doc_id=ref.doc_id, source_uri=ref.source_uri, lines=lines, content_type="html",
+                encoding=encoding, url=doc.url or ref.url, title=doc.title, published=doc.date,
+                sitename=doc.sitename, tags=tags)
+
+
+def extract(ref: InputRef, data: bytes) -> Page:
+    text, encoding = decode(data)
+    if is_html(data):
+        return html_page(ref, text, encoding)
+    lines = text_lines(text)
+    if not any(line.strip() for line in lines):
+        raise ExtractError("empty_input", "the page holds no text")
+    return Page(doc_id=ref.doc_id, source_uri=ref.source_uri, lines=lines, content_type="text",
+                encoding=encoding, url=ref.url)
+
+
+def extract_batch(refs: list[InputRef]) -> StageResult:
+    started = time.perf_counter()
+    result = StageResult(items=[])
+    for ref in refs:
+        try:
+            data = Path(ref.source_uri).read_bytes()
+            result.items.append(extract(ref, data))
+        except ExtractError as e:
+            result.rejections.append(Rejection(ref.source_uri, "extract", e.reason, e.detail, doc_id=ref.doc_id))
+        except OSError as e:
+            result.rejections.append(Rejection(ref.source_uri, "extract", "unreadable",
+                                               f"cannot read the file: {e.strerror or e}", doc_id=ref.doc_id))
+        except Exception as e:  # a parser bug on one page must not stop the run
+            result.rejections.append(Rejection(ref.source_uri, "extract", "extract_failed",
+                                               f"{type(e).__name__}: {e}"[:300], doc_id=ref.doc_id))
+    result.stats.seconds = time.perf_counter() - started
+    return result
+
+
+@task(name="extract", task_run_name="extract-batch-{batch_no}")
+def extract_task(refs: list[InputRef], batch_no: int = 0) -> StageResult:
+    return extract_batch(refs)

@@ -1,0 +1,104 @@
+"""Labels every line of a page by what it is, one line at a time (plus a look back for
+repeats). Segmentation (segment.py) then turns the labelled lines into articles.
+
+Labels given here: blank, text, caption, byline, date, credit, tags, related_header,
+related_inline, boilerplate, repeated. Every label but blank and text carries the id of the
+rule that gave it, so "why is this line gone?" always has an answer.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tasks.profiles import Profile, RuleBook
+
+_SPACE = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Icon names a scraper picks up from <i class="play-circle">: Latin kebab-case after Arabic text.
+_UI_SUFFIX = re.compile(r"(?<=[\u0600-\u06ff)\]»])\s*(?:[a-z]+-[a-z]+(?:-[a-z]+)*)$")
+_ENDS_IN_PARENS = re.compile(r"^(?P<text>.*?)\s*\((?P<paren>[^()]{1,40})\)$")
+_BYLINE = re.compile(r"^(?P<who>«[^»]{2,40}»|[^\s()«»]+(?:\s[^\s()«»]+){0,3})\s*\((?P<where>[^()]{1,40})\)$")
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+REPEAT_WINDOW = 12          # non-blank lines looked back for a repeated line
+
+
+@dataclass(slots=True)
+class Line:
+    line_no: int            # 1-based, as in the input
+    text: str               # whitespace folded
+    label: str
+    rule: str | None = None
+    value: str | None = None    # what the line says: a date, a credit, a caption's credit …
+    position: int | None = None  # the article it ended up in (set by segmentation)
+
+    @property
+    def tag(self) -> str:
+        """The label as `explain` and the run report show it, e.g. boilerplate:share_marker."""
+        return f"{self.label}:{self.rule}" if self.label in ("boilerplate", "repeated") and self.rule else self.label
+
+
+def clean(raw: str) -> str:
+    text = _SPACE.sub(" ", raw).strip()
+    if _ARABIC.search(text):
+        text = _UI_SUFFIX.sub("", text).rstrip()
+    return text
+
+
+def label_line(text: str, book: RuleBook, profile: Profile | None) -> tuple[str, str | None, str | None]:
+    """(label, rule id, value) of one cleaned, non-blank line, with no context."""
+    rules = (profile.line_rules if profile else ()) + book.line_rules
+    for rule in rules:
+        m = rule.match(text)
+        if m:
+            value = m.groupdict().get("value")
+            return rule.label, rule.id, value.strip() if value else None
+    m = _ENDS_IN_PARENS.match(text)
+    if m and m["paren"].strip() not in book.title_tags:
+        if book.caption_credit.match(m["paren"]) and len(m["text"].split()) >= 2:
+            return "caption", "caption_credit", m["paren"].strip()
+        b = _BYLINE.match(text)
+        if b and len(text.split()) <= 7:
+            return "byline", "byline", text
+    return "text", None, None
+
+
+def label_lines(raw_lines: list[str], book: RuleBook, profile: Profile | None) -> list[Line]:
+    lines: list[Line] = []
+    recent: list[str] = []          # the last REPEAT_WINDOW non-blank texts
+    for no, raw in enumerate(raw_lines, start=1):
+        text = clean(raw)
+        if not text:
+            lines.append(Line(no, "", "blank"))
+            continue
+        label, rule, value = label_line(text, book, profile)
+        if label in ("text", "caption") and text in recent:
+            # A crawler's dump repeats the headline and photo captions (gallery + inline copy).
+            label, rule = "repeated", "repeated_line"
+        lines.append(Line(no, text, label, rule, value))
+        recent.append(text)
+        if len(recent) > REPEAT_WINDOW:
+            recent.pop(0)
+    return mark_menus(lines)
+
+
+MENU_MAX_WORDS = 3
+MENU_MIN_RUN = 4
+_SENTENCE_END = re.compile(r"[.!?؟،,:؛»\"”)]$")
+
+
+def mark_menus(lines: list[Line]) -> list[Line]:
+    """Runs of short text lines with no sentence punctuation are navigation menus."""
+    run: list[Line] = []
+
+    def flush():
+        if len(run) >= MENU_MIN_RUN:
+            for line in run:
+                line.label, line.rule = "boilerplate", "menu"
+        run.clear()
+
+    for line in lines:
+        if line.label == "text" and len(line.text.split()) <= MENU_MAX_WORDS and not _SENTENCE_END.search(line.text):
+            run.append(line)
+        elif line.label != "blank":
+            flush()
+    flush()
+    return lines

@@ -1,0 +1,71 @@
+"""normalize: Article → a row of the `articles` table (schemas/tables.py): display and
+search forms, parsed dates, language, counts and the content hash."""
+from __future__ import annotations
+
+import time
+
+from prefect import task
+
+from tasks.arabic import arabic_ratio, display_form, language_of, search_form, word_count
+from tasks.dates import parse_date
+from tasks.records import Article, Rejection, RunContext, StageResult, sha256_hex
+
+
+def _opt(text: str | None) -> str | None:
+    text = display_form(text) if text else ""
+    return text or None
+
+
+def article_row(article: Article, run: RunContext) -> dict:
+    title = display_form(article.title)
+    paragraphs = [p for p in (display_form(p) for p in article.paragraphs) if p]
+    body = "\n\n".join(paragraphs)
+    title_search, body_search = search_form(title), search_form(body)
+    # Never a date after the page was fetched (or, for files, after this run started).
+    reference = article.fetched_at or run.started_at
+    return {
+        "article_id": article.article_id,
+        "doc_id": article.doc_id,
+        "source_uri": article.source_uri,
+        "url": article.url,
+        "position": article.position,
+        "publisher": _opt(article.publisher),
+        "title": title,
+        "subtitle": _opt(article.subtitle),
+        "dateline": _opt(article.dateline),
+        "published_at": parse_date(article.published_raw, reference),
+        "body": body,
+        "title_search": title_search,
+        "body_search": body_search,
+        "captions": [{"text": display_form(c["text"]), "credit": _opt(c.get("credit"))} for c in article.captions],
+        "related": [{k: (display_form(v) if k == "title" else _opt(v)) for k, v in r.items()} for r in article.related],
+        "tags": [t for t in (display_form(t) for t in article.tags) if t],
+        "source_credit": _opt(article.source_credit),
+        "language": language_of(body or title),
+        "arabic_ratio": round(arabic_ratio(body or title), 4),
+        "word_count": word_count(body),
+        "content_hash": sha256_hex(f"{title_search}\n{body_search}".encode()),
+        "duplicate_of": None,
+        "ingested_at": run.started_at,
+        "run_id": run.run_id,
+        "pipeline_version": run.pipeline_version,
+    }
+
+
+def normalize_batch(articles: list[Article], run: RunContext) -> StageResult:
+    started = time.perf_counter()
+    result = StageResult(items=[])
+    for article in articles:
+        try:
+            result.items.append(article_row(article, run))
+        except Exception as e:
+            result.rejections.append(Rejection(article.source_uri, "normalize", "normalize_failed",
+                                               f"{type(e).__name__}: {e}"[:300], doc_id=article.doc_id,
+                                               article_id=article.article_id))
+    result.stats.seconds = time.perf_counter() - started
+    return result
+
+
+@task(name="normalize", task_run_name="normalize-batch-{batch_no}")
+def normalize_task(articles: list[Article], run: RunContext, batch_no: int = 0) -> StageResult:
+    return normalize_batch(articles, run)

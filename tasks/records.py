@@ -1,0 +1,110 @@
+"""The records that travel between stages (see ARCHITECTURE.md: RawDoc → Page → Article → row).
+
+Plain dataclasses, so every stage's pure functions can be called and tested without Prefect.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def article_id_for(source_key: str, position: int) -> str:
+    """Deterministic, so reruns and retries produce the same rows (and a changed page
+    produces the same ids, which lets the writer replace its rows)."""
+    return hashlib.sha256(f"{source_key}\x1f{position}".encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class RunContext:
+    """What every row of one run shares."""
+    run_id: str
+    started_at: datetime          # tz-aware UTC
+    pipeline_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class InputRef:
+    """One input document found by discover: small enough to pass between tasks."""
+    source_uri: str               # absolute path of the file
+    doc_id: str                   # sha256 of its bytes
+    size: int
+    url: str | None = None
+
+
+@dataclass(slots=True)
+class Page:
+    """A decoded document as a sequence of text lines (a text dump's lines, or the
+    paragraphs trafilatura found in an HTML page), with what its metadata says."""
+    doc_id: str
+    source_uri: str
+    lines: list[str]
+    content_type: str             # "text" or "html"
+    encoding: str
+    url: str | None = None
+    fetched_at: datetime | None = None
+    title: str | None = None      # from HTML metadata
+    published: str | None = None  # raw date string from metadata
+    sitename: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def source_key(self) -> str:
+        return self.url or self.source_uri
+
+
+@dataclass(slots=True)
+class Article:
+    """One article cut out of a page, before normalization (text still as on the page)."""
+    article_id: str
+    doc_id: str
+    source_uri: str
+    position: int
+    title: str
+    paragraphs: list[str]
+    url: str | None = None
+    fetched_at: datetime | None = None
+    subtitle: str | None = None
+    dateline: str | None = None
+    publisher: str | None = None
+    published_raw: str | None = None
+    captions: list[dict] = field(default_factory=list)   # {"text", "credit"}
+    related: list[dict] = field(default_factory=list)    # {"title", "summary", "section", "byline"}
+    tags: list[str] = field(default_factory=list)
+    source_credit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """An input or a row that could not become an article, and why (a quarantine row)."""
+    source_uri: str
+    stage: str
+    reason: str                   # stable code
+    detail: str                   # one line a person can act on
+    doc_id: str | None = None
+    article_id: str | None = None
+    value: str | None = None
+
+
+@dataclass(slots=True)
+class StageStats:
+    """Counters a stage keeps for the run report (merged across batches)."""
+    seconds: float = 0.0
+    removed_by_rule: Counter = field(default_factory=Counter)
+
+    def merge(self, other: "StageStats") -> None:
+        self.seconds += other.seconds
+        self.removed_by_rule.update(other.removed_by_rule)
+
+
+@dataclass(slots=True)
+class StageResult:
+    """What a stage returns for one batch: its outputs, what it rejected, its counters."""
+    items: list
+    rejections: list[Rejection] = field(default_factory=list)
+    stats: StageStats = field(default_factory=StageStats)

@@ -1,0 +1,60 @@
+import pytest
+
+from tasks.extract import ExtractError, decode, extract, extract_batch, is_html
+from tasks.records import InputRef
+
+ARABIC = "العلاقات بين روسيا وكوريا الشمالية وصلت إلى مستوى جديد"
+
+
+def ref(path="/x/page.txt"):
+    return InputRef(source_uri=path, doc_id="d" * 64, size=0)
+
+
+def test_utf8_text_dump_becomes_lines():
+    page = extract(ref(), f"عنوان\r\n\r\n{ARABIC}\n".encode())
+    assert page.content_type == "text" and page.encoding == "utf-8"
+    assert page.lines[:3] == ["عنوان", "", ARABIC]
+
+
+@pytest.mark.parametrize("encoding", ["cp1256", "utf-16", "utf-8-sig"])
+def test_arabic_in_other_encodings_decodes(encoding):
+    text, used = decode(ARABIC.encode(encoding))
+    assert text.strip() == ARABIC
+    assert used in ("windows-1256", "utf-16", "utf-8-sig")
+
+
+@pytest.mark.parametrize("data,reason", [
+    (b"", "empty_input"), (b"  \n\t\n", "empty_input"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "binary_input"), (b"PK\x03\x04rest", "binary_input"),
+    (b"\x1f\x8b\x08\x00", "binary_input"), (b"abc\x00\x01\x02def", "binary_input"),
+])
+def test_non_pages_are_refused_with_a_reason(data, reason):
+    with pytest.raises(ExtractError) as e:
+        decode(data)
+    assert e.value.reason == reason
+
+
+def test_html_is_sniffed_from_content_not_name():
+    assert is_html(b"<!DOCTYPE html><html><body><p>x</p></body></html>")
+    assert is_html(b"  <html lang='ar'><head></head><body></body></html>")
+    assert not is_html(ARABIC.encode())
+
+
+def test_html_page_goes_through_trafilatura():
+    body = "".join(f"<p>{ARABIC} في الفقرة رقم {i}، وهذا نص طويل بما يكفي ليعد جزءا من المقال.</p>" for i in range(6))
+    html = (f"<html><head><title>عنوان الخبر</title><meta name='keywords' content='روسيا, كوريا'></head>"
+            f"<body><nav><a href='/'>الرئيسية</a></nav><article><h1>عنوان الخبر</h1>{body}</article></body></html>")
+    page = extract(ref("/x/p.html"), html.encode())
+    assert page.content_type == "html"
+    assert page.title == "عنوان الخبر"
+    text = "\n".join(page.lines)
+    assert "في الفقرة رقم 5" in text and "الرئيسية" not in text
+
+
+def test_batch_turns_failures_into_rejections(tmp_path):
+    good, empty, missing = tmp_path / "good.txt", tmp_path / "empty.html", tmp_path / "gone.txt"
+    good.write_text(f"عنوان\n{ARABIC}.", encoding="utf-8")
+    empty.write_bytes(b"")
+    result = extract_batch([ref(str(good)), ref(str(empty)), ref(str(missing))])
+    assert [p.source_uri for p in result.items] == [str(good)]
+    assert {(r.source_uri, r.reason) for r in result.rejections} == {(str(empty), "empty_input"), (str(missing), "unreadable")}

@@ -1,0 +1,94 @@
+"""Behaviour of the strip stage on the seed pages and on pages written for one behaviour each."""
+from pathlib import Path
+
+import pytest
+
+from tasks.extract import extract
+from tasks.records import InputRef
+from tasks.strip import explain, strip_batch, strip_page
+from tests.conftest import PAGES, SEEDS
+
+
+def page_of(path: Path):
+    data = path.read_bytes()
+    return extract(InputRef(str(path), "d" * 64, len(data)), data)
+
+
+def seed(prefix: str) -> Path:
+    return next(SEEDS.glob(f"{prefix}_*.txt"))
+
+
+def test_repeated_headline_and_captions_collapse_and_related_block_is_not_an_article():
+    stripped = strip_page(page_of(seed("000")))
+    first, second = stripped.articles
+    assert first.title == "موسكو ترغب بتعزيز علاقاتها مع بيونغ يانغ"
+    assert first.position == 0 and second.position == 1
+    assert second.title.startswith("الصين تنتقد المساعدات الأميركية")
+    assert len(first.paragraphs) == 9 and len(second.paragraphs) == 7
+    assert len(first.captions) == 2 and all(c["credit"] in ("أ.ب", "د.ب.أ") for c in first.captions)
+    assert [r["title"] for r in first.related][:2] == ["إعادة تشغيل مطار قازان في روسيا عقب هجوم أوكراني",
+                                                      "روسيا تشيع جثمان الجنرال كيريلوف في جنازة عسكرية"]
+    assert first.related[0]["byline"] == "«الشرق الأوسط» (موسكو)"
+    assert first.related[1]["section"] == "أوروبا"
+    assert first.publisher == "الشرق الأوسط"
+    body = "\n".join(first.paragraphs + second.paragraphs)
+    assert "TT" not in body.split("\n") and "مقالات ذات صلة" not in body and "(أ.ب)" not in body
+
+
+def test_read_also_appended_story_becomes_second_article_with_credit_tags_and_date():
+    first, second = strip_page(page_of(seed("001"))).articles
+    assert first.source_credit == "صدى البلد"
+    assert first.published_raw == "17th, September 2023 GMT"
+    assert first.tags and "کوریا الشمالیة" in first.tags[0]
+    assert second.title.startswith("مصدر عسكري أوكراني") and len(second.paragraphs) == 8
+    assert second.source_credit is None and second.published_raw is None
+
+
+def test_elaph_layout_subtitle_dateline_share_counters_and_comments():
+    stripped = strip_page(page_of(seed("002")))
+    (article,) = stripped.articles
+    assert article.subtitle.startswith("لافروف: العلاقات")
+    assert article.dateline == "سيول"
+    assert article.publisher == "إيلاف"
+    assert "مخاوف غربية" in article.paragraphs          # a subheading stays in the body
+    assert not any(p in ("27", "26") or "التعليقات" in p for p in article.paragraphs)
+    removed = stripped.removed_by_rule()
+    assert removed["boilerplate:lone_number"] == 3 and removed["boilerplate:comments"] >= 3
+
+
+def test_generic_rules_without_a_profile():
+    stripped = strip_page(page_of(PAGES / "generic_menu_comments.txt"))
+    assert stripped.profile is None
+    (article,) = stripped.articles
+    assert article.title == "البرلمان يقر قانون الموازنة العامة للعام المقبل بعد جلسة طويلة"
+    assert article.published_raw == "12 مارس 2024"
+    assert article.dateline == "الرباط"
+    assert len(article.paragraphs) == 4
+    assert article.related == [{"title": "الحكومة تعلن خطة جديدة لدعم المقاولات الصغيرة", "summary": None,
+                                "section": None, "byline": None}]
+    removed = stripped.removed_by_rule()
+    assert removed["boilerplate:menu"] + removed["boilerplate:ui_text"] == 6   # الرئيسية is ui_text
+    assert removed["boilerplate:share_marker"] == 3
+    assert removed["boilerplate:copyright"] == 1
+
+
+def test_explain_names_every_removed_line_with_its_rule():
+    text = explain(page_of(seed("003")))
+    assert "boilerplate:share_marker" in text and "related_header" in text and "repeated:repeated_line" in text
+    assert "profile: asharq_al_awsat.v1" in text
+
+
+def test_a_page_of_only_boilerplate_is_rejected_not_dropped(tmp_path):
+    path = tmp_path / "only.txt"
+    path.write_text("شارك\nفيسبوك\n27\nجميع الحقوق محفوظة © 2024\n", encoding="utf-8")
+    result = strip_batch([page_of(path)])
+    assert result.items == []
+    assert [r.reason for r in result.rejections] == ["no_article"]
+
+
+@pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.name)
+def test_no_seed_body_keeps_known_boilerplate(path):
+    for article in strip_page(page_of(path)).articles:
+        for paragraph in article.paragraphs:
+            assert paragraph not in ("TT", "مقالات ذات صلة", "إقرأ أيضاً:")
+            assert not paragraph.startswith(("كلمات دلالية", "المصدر:", "«الشرق الأوسط» ("))

@@ -1,0 +1,40 @@
+from datetime import datetime, timezone
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from schemas.tables import ARTICLES, QUARANTINE
+from tasks.records import Rejection, RunContext
+from tasks.write import dataset_files, known_doc_ids, write_batch
+
+RUN = RunContext("0123456789abcdef", datetime(2026, 1, 1, tzinfo=timezone.utc), "test")
+
+
+def row(source, doc, pos=0, title="عنوان"):
+    r = {f.name: None for f in ARTICLES}
+    r.update(article_id=f"{doc}{pos}".ljust(32, "0"), doc_id=doc, source_uri=source, position=pos, title=title,
+             body="نص", title_search=title, body_search="نص", captions=[], related=[], tags=[], arabic_ratio=1.0,
+             word_count=1, content_hash="h", ingested_at=RUN.started_at, run_id=RUN.run_id, pipeline_version="t")
+    return r
+
+
+def test_batch_is_written_atomically_and_readable(tmp_path):
+    written = write_batch(pa.Table.from_pylist([row("/a", "a1"), row("/b", "b1")], schema=ARTICLES),
+                          [Rejection("/c", "extract", "empty_input", "empty", doc_id="c1")], tmp_path, RUN, 0)
+    assert written == {"articles": 2, "quarantine": 1, "replaced": 0}
+    assert not list(tmp_path.rglob(".*"))                     # no temporary files left
+    articles = ds.dataset(tmp_path / "articles", format="parquet", partitioning="hive").to_table()
+    assert articles.schema.equals(ARTICLES, check_metadata=False)
+    quarantine = ds.dataset(tmp_path / "quarantine", format="parquet").to_table()
+    assert quarantine.schema.equals(QUARANTINE, check_metadata=False)
+    assert known_doc_ids(tmp_path) == {"a1", "b1", "c1"}
+
+
+def test_a_changed_input_replaces_its_rows(tmp_path):
+    write_batch(pa.Table.from_pylist([row("/a", "a1", 0), row("/a", "a1", 1), row("/b", "b1")], schema=ARTICLES), [], tmp_path, RUN, 0)
+    later = RunContext("fedcba9876543210", datetime(2026, 1, 2, tzinfo=timezone.utc), "test")
+    written = write_batch(pa.Table.from_pylist([row("/a", "a2", 0, "جديد")], schema=ARTICLES), [], tmp_path, later, 0)
+    assert written["replaced"] == 2
+    rows = ds.dataset(tmp_path / "articles", format="parquet").to_table().to_pylist()
+    assert sorted((r["source_uri"], r["doc_id"]) for r in rows) == [("/a", "a2"), ("/b", "b1")]
+    assert len(dataset_files(tmp_path / "articles")) == 2
