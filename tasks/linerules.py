@@ -61,7 +61,10 @@ def label_line(text: str, book: RuleBook, profile: Profile | None) -> tuple[str,
     return "text", None, None
 
 
-def label_lines(raw_lines: list[str], book: RuleBook, profile: Profile | None) -> list[Line]:
+def label_lines(raw_lines: list[str], book: RuleBook, profile: Profile | None,
+                site_recurring: frozenset[str] = frozenset()) -> list[Line]:
+    """`site_recurring`: lines found on many pages of the same site in this run (menus,
+    footers, promos a rule does not know); such a line is boilerplate wherever it stands."""
     lines: list[Line] = []
     recent: list[str] = []          # the last REPEAT_WINDOW non-blank texts
     for no, raw in enumerate(raw_lines, start=1):
@@ -70,7 +73,9 @@ def label_lines(raw_lines: list[str], book: RuleBook, profile: Profile | None) -
             lines.append(Line(no, "", "blank"))
             continue
         label, rule, value = label_line(text, book, profile)
-        if label in ("text", "caption") and text in recent:
+        if label == "text" and text in site_recurring:
+            label, rule = "boilerplate", "site_recurring"
+        elif label in ("text", "caption") and text in recent:
             # A crawler's dump repeats the headline and photo captions (gallery + inline copy).
             label, rule = "repeated", "repeated_line"
         lines.append(Line(no, text, label, rule, value))

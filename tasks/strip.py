@@ -6,10 +6,11 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 from prefect import task
 
-from tasks.linerules import Line, label_lines
+from tasks.linerules import Line, clean, label_lines
 from tasks.profiles import Profile, RuleBook, load_rulebook, match_profile
 from tasks.records import Article, Page, Rejection, StageResult, article_id_for
 from tasks.segment import segment
@@ -28,10 +29,51 @@ class StrippedPage:
         return Counter(line.tag for line in self.lines if line.label not in KEPT_LABELS)
 
 
-def strip_page(page: Page, book: RuleBook | None = None) -> StrippedPage:
+# A line on at least this share of a site's pages in a batch (and on 3 pages or more) is
+# site furniture, as web-corpus pipelines find it (C4 and Gopher count repeated lines likewise).
+RECURRING_MIN_PAGES = 3
+RECURRING_MIN_SHARE = 0.5
+# Longer lines are story text: the same story fetched three times must not erase itself.
+RECURRING_MAX_WORDS = 25
+
+
+def site_key(page: Page, profile: Profile | None) -> str | None:
+    """Which site a page belongs to, for per-site line counts: its host, else its profile."""
+    if page.url:
+        host = urlparse(page.url).hostname
+        if host:
+            return host.lower().removeprefix("www.")
+    if page.sitename:
+        return page.sitename
+    return profile.key if profile else None
+
+
+def recurring_lines(pages: list[Page], book: RuleBook) -> dict[str, frozenset[str]]:
+    """Per site, the lines that recur on many of its pages in this batch."""
+    pages_by_site: dict[str, list[Page]] = {}
+    for page in pages:
+        key = site_key(page, match_profile(book, page.lines, url=page.url, sitename=page.sitename))
+        if key:
+            pages_by_site.setdefault(key, []).append(page)
+    result = {}
+    for key, site_pages in pages_by_site.items():
+        if len(site_pages) < RECURRING_MIN_PAGES:
+            continue
+        counts = Counter()
+        for page in site_pages:
+            counts.update({clean(line) for line in page.lines} - {""})
+        threshold = max(RECURRING_MIN_PAGES, RECURRING_MIN_SHARE * len(site_pages))
+        result[key] = frozenset(line for line, n in counts.items()
+                                if n >= threshold and len(line.split()) <= RECURRING_MAX_WORDS)
+    return result
+
+
+def strip_page(page: Page, book: RuleBook | None = None,
+               recurring: dict[str, frozenset[str]] | None = None) -> StrippedPage:
     book = book or load_rulebook()
     profile = match_profile(book, page.lines, url=page.url, sitename=page.sitename)
-    lines = label_lines(page.lines, book, profile)
+    site_lines = (recurring or {}).get(site_key(page, profile), frozenset())
+    lines = label_lines(page.lines, book, profile, site_lines)
     drafts = segment(lines, profile, page_title=page.title)
     publisher = (profile.publisher if profile else None) or page.sitename
     articles = []
@@ -64,10 +106,11 @@ def explain(page: Page, book: RuleBook | None = None) -> str:
 def strip_batch(pages: list[Page], book: RuleBook | None = None) -> StageResult:
     started = time.perf_counter()
     book = book or load_rulebook()
+    recurring = recurring_lines(pages, book)
     result = StageResult(items=[])
     for page in pages:
         try:
-            stripped = strip_page(page, book)
+            stripped = strip_page(page, book, recurring)
         except Exception as e:  # one page's bad luck must not stop the run
             result.rejections.append(Rejection(page.source_uri, "strip", "strip_failed",
                                                f"{type(e).__name__}: {e}"[:300], doc_id=page.doc_id))

@@ -92,3 +92,27 @@ def test_no_seed_body_keeps_known_boilerplate(path):
         for paragraph in article.paragraphs:
             assert paragraph not in ("TT", "مقالات ذات صلة", "إقرأ أيضاً:")
             assert not paragraph.startswith(("كلمات دلالية", "المصدر:", "«الشرق الأوسط» ("))
+
+
+def _site_page(n: int, url: str):
+    from tasks.records import Page
+    lines = [f"عنوان الخبر رقم {n} عن الانتخابات البلدية", "",
+             f"قالت اللجنة العليا للانتخابات إن نسبة المشاركة في الجولة رقم {n} بلغت مستوى قياسيا هذا العام.", "",
+             "النسخة الكاملة من العدد متاحة للمشتركين",
+             f"وأضافت اللجنة أن النتائج الأولية للجولة {n} ستعلن خلال يومين بعد انتهاء عمليات الفرز في كل الدوائر."]
+    return Page(doc_id=f"{n:064x}", source_uri=f"/crawl/{n}.txt", lines=lines, content_type="text",
+                encoding="utf-8", url=url)
+
+
+def test_lines_recurring_across_a_sites_pages_are_removed():
+    pages = [_site_page(n, f"https://www.example-news.com/a/{n}") for n in range(4)]
+    result = strip_batch(pages)
+    assert len(result.items) == 4
+    assert all("النسخة الكاملة من العدد متاحة للمشتركين" not in a.paragraphs for a in result.items)
+    assert all(len(a.paragraphs) == 2 for a in result.items)
+    assert result.stats.removed_by_rule["boilerplate:site_recurring"] == 4
+
+
+def test_recurring_rule_needs_enough_pages_of_the_same_site():
+    pages = [_site_page(n, f"https://site{n}.example/a") for n in range(4)]      # four different sites
+    assert all("النسخة الكاملة من العدد متاحة للمشتركين" in a.paragraphs for a in strip_batch(pages).items)
