@@ -86,3 +86,17 @@ def parse_date(raw: str | None, reference: datetime | None = None) -> datetime |
     if reference is not None and result > reference:
         return None
     return result
+
+
+WEEKDAYS = ("السبت", "الأحد", "الاحد", "الاثنين", "الإثنين", "الثلاثاء", "الأربعاء", "الاربعاء", "الخميس", "الجمعة",
+            "saturday", "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "gmt", "utc", "ص", "م",
+            "am", "pm", "الساعة", "في", "توقيت", "مكة", "المكرمة", "غرينتش")
+_NOT_DATE_WORD = re.compile(rf"(?:{_MONTH_ALT})|\d+(?:st|nd|rd|th)?|[^\w]+", re.IGNORECASE)
+
+
+def is_date_only(text: str) -> bool:
+    """True for a line that says a date and nothing else ("الثلاثاء 12 مارس 2024 - 10:30")."""
+    if parse_date(text) is None:
+        return False
+    rest = _NOT_DATE_WORD.sub(" ", text.translate(_DIGITS)).split()
+    return all(w.lower() in WEEKDAYS for w in rest)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tasks.dates import is_date_only
 from tasks.profiles import Profile, RuleBook
 
 _SPACE = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
@@ -18,7 +19,9 @@ _UI_SUFFIX = re.compile(r"(?<=[\u0600-\u06ff)\]»])\s*(?:[a-z]+-[a-z]+(?:-[a-z]+
 _ENDS_IN_PARENS = re.compile(r"^(?P<text>.*?)\s*\((?P<paren>[^()]{1,40})\)$")
 _BYLINE = re.compile(r"^(?P<who>«[^»]{2,40}»|[^\s()«»]+(?:\s[^\s()«»]+){0,3})\s*\((?P<where>[^()]{1,40})\)$")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
+_SENTENCE_END = re.compile(r"[.!?؟،,:؛»\"”)]$")
 REPEAT_WINDOW = 12          # non-blank lines looked back for a repeated line
+BARE_DATE_MAX_WORDS = 7
 
 
 @dataclass(slots=True)
@@ -51,6 +54,9 @@ def label_line(text: str, book: RuleBook, profile: Profile | None) -> tuple[str,
         if m:
             value = m.groupdict().get("value")
             return rule.label, rule.id, value.strip() if value else None
+    if len(text.split()) <= BARE_DATE_MAX_WORDS and is_date_only(text):
+        # A line that is only a date ("3/6/2024", "الثلاثاء 12 مارس 2024 - 10:30").
+        return "date", "bare_date", text
     m = _ENDS_IN_PARENS.match(text)
     if m and m["paren"].strip() not in book.title_tags:
         if book.caption_credit.match(m["paren"]) and len(m["text"].split()) >= 2:
@@ -85,25 +91,32 @@ def label_lines(raw_lines: list[str], book: RuleBook, profile: Profile | None,
     return mark_menus(lines)
 
 
-MENU_MAX_WORDS = 3
+MENU_MAX_WORDS = 4
 MENU_MIN_RUN = 4
-_SENTENCE_END = re.compile(r"[.!?؟،,:؛»\"”)]$")
+BANNER_MAX_WORDS = 6
 
 
 def mark_menus(lines: list[Line]) -> list[Line]:
-    """Runs of short text lines with no sentence punctuation are navigation menus."""
+    """Runs of short text lines with no sentence punctuation are navigation menus; a short
+    line just before such a run (the site's name over its menu) goes with it."""
     run: list[Line] = []
+    before: Line | None = None        # the text line just before the current run
+
+    def short(line: Line, max_words: int) -> bool:
+        return len(line.text.split()) <= max_words and not _SENTENCE_END.search(line.text)
 
     def flush():
         if len(run) >= MENU_MIN_RUN:
-            for line in run:
+            banner = [before] if before is not None and short(before, BANNER_MAX_WORDS) else []
+            for line in banner + run:
                 line.label, line.rule = "boilerplate", "menu"
         run.clear()
 
     for line in lines:
-        if line.label == "text" and len(line.text.split()) <= MENU_MAX_WORDS and not _SENTENCE_END.search(line.text):
+        if line.label == "text" and short(line, MENU_MAX_WORDS):
             run.append(line)
-        elif line.label != "blank":
+        elif line.label not in ("blank", "boilerplate"):
             flush()
+            before = line if line.label == "text" else None
     flush()
     return lines

@@ -25,6 +25,9 @@ SUBTITLE_MAX_WORDS = 30
 APPENDED_MIN_PARAGRAPHS = 2
 APPENDED_MIN_WORDS = 60
 APPENDED_ALONE_WORDS = 120
+TAG_MAX_WORDS = 4
+# Short link lines left at the very end of a body (tags, section links with no header).
+TRAILING_LINK_MAX_WORDS = 4
 
 _SENTENCE_END = re.compile(r"[.!:؛…]$|\.[\"”»]$")
 _DATELINE = re.compile(r"^(?P<place>[\u0621-\u064a]+(?:\s[\u0621-\u064a]+){0,2})\s*(?::|\s[-–])\s+\S")
@@ -81,7 +84,9 @@ def split_units(lines: list[Line]) -> list[Unit]:
 
 def _caption(line: Line) -> dict:
     # The text stays as printed, credit included; the credit is also kept on its own.
-    return {"text": line.text, "credit": line.value}
+    if line.rule == "caption_credit":
+        return {"text": line.text, "credit": line.value}
+    return {"text": line.value or line.text, "credit": None}
 
 
 def _split_tags(value: str | None) -> list[str]:
@@ -141,6 +146,9 @@ def _article(unit: Unit, position: int, page_title: str | None) -> Draft:
         draft.subtitle = texts[0].text
         texts[0].label = "subtitle"
         texts = texts[1:]
+    while len(texts) > 1 and len(texts[-1].text.split()) <= TRAILING_LINK_MAX_WORDS and is_headline(texts[-1].text):
+        texts[-1].label, texts[-1].rule = "boilerplate", "trailing_links"
+        texts = texts[:-1]
     for ln in texts:
         ln.label = "body"
     draft.paragraphs = [ln.text for ln in texts]
@@ -161,7 +169,7 @@ def _article(unit: Unit, position: int, page_title: str | None) -> Draft:
 
 def segment(lines: list[Line], profile: Profile | None, page_title: str | None = None) -> list[Draft]:
     drafts: list[Draft] = []
-    in_related = False
+    in_related = after_tags_header = False
     for unit in split_units(lines):
         texts = unit.texts()
         paragraphs = [ln.text for ln in texts]
@@ -170,10 +178,19 @@ def segment(lines: list[Line], profile: Profile | None, page_title: str | None =
         if texts and (not drafts or (_is_full_story(body) and not ends_in_byline)):
             drafts.append(_article(unit, len(drafts), None if drafts else page_title))
             in_related = False
+        elif drafts and texts and after_tags_header and all(len(p.split()) <= TAG_MAX_WORDS for p in paragraphs):
+            # Tags listed one per line under a bare "كلمات مفتاحية" header.
+            drafts[-1].tags.extend(paragraphs)
+            for ln in texts:
+                ln.label, ln.rule = "tags", "tags_list"
         elif drafts and texts and (in_related or ends_in_byline):
-            teaser = _teaser(unit, profile)
-            if teaser:
-                drafts[-1].related.append(teaser)
+            if not ends_in_byline and len(texts) > 1 and all(is_headline(p) for p in paragraphs):
+                # A list of linked titles under a "read also" header: one teaser per line.
+                drafts[-1].related.extend(_teaser(Unit([ln]), profile) for ln in texts)
+            else:
+                teaser = _teaser(unit, profile)
+                if teaser:
+                    drafts[-1].related.append(teaser)
         else:
             for ln in unit.lines:
                 if ln.label in ("text", "caption"):
@@ -184,6 +201,7 @@ def segment(lines: list[Line], profile: Profile | None, page_title: str | None =
             _attach_separator(unit.ended_by, drafts[-1])
         if unit.ended_by is not None and unit.ended_by.label == "related_header":
             in_related = True
+        after_tags_header = unit.ended_by is not None and unit.ended_by.label == "tags" and not unit.ended_by.value
     return drafts
 
 

@@ -116,3 +116,40 @@ def test_lines_recurring_across_a_sites_pages_are_removed():
 def test_recurring_rule_needs_enough_pages_of_the_same_site():
     pages = [_site_page(n, f"https://site{n}.example/a") for n in range(4)]      # four different sites
     assert all("النسخة الكاملة من العدد متاحة للمشتركين" in a.paragraphs for a in strip_batch(pages).items)
+
+
+OUTLETS = sorted((PAGES / "outlets").glob("*.txt"))
+
+
+@pytest.mark.parametrize("path", OUTLETS, ids=lambda p: p.stem)
+def test_outlet_layouts_with_generic_rules_only(path):
+    """Pages in the layouts of outlets that have no profile: the generic rules alone must
+    find each article, its captions, related titles, date and dateline, and leave no furniture."""
+    import dataclasses
+    import json
+
+    from tasks.dates import parse_date
+    from tasks.profiles import load_rulebook
+
+    expected = json.loads(path.with_suffix(".expected.json").read_text(encoding="utf-8"))
+    book = dataclasses.replace(load_rulebook(), profiles=())
+    articles = strip_page(page_of(path), book).articles
+    assert len(articles) == len(expected["articles"])
+    for article, want in zip(articles, expected["articles"]):
+        assert article.title == want["title"]
+        assert len(article.paragraphs) == want["paragraphs"], article.paragraphs
+        assert len(article.captions) == want["captions"]
+        assert [r["title"] for r in article.related] == want["related"]
+        published = parse_date(article.published_raw)
+        assert (published.date().isoformat() if published else None) == want["published"]
+        assert article.dateline == want["dateline"]
+        assert article.source_credit == want["source_credit"]
+        body = "\n".join(article.paragraphs)
+        for phrase in expected["not_in_body"]:
+            assert phrase not in body and phrase != article.title
+
+
+def test_teaser_byline_with_two_places_is_a_byline_not_an_author_line():
+    first, _ = strip_page(page_of(seed("003"))).articles
+    assert "«الشرق الأوسط» (كييف - موسكو)" in [r["byline"] for r in first.related]
+    assert len(first.related) == 5
