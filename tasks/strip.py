@@ -48,11 +48,17 @@ def site_key(page: Page, profile: Profile | None) -> str | None:
     return profile.key if profile else None
 
 
-def recurring_lines(pages: list[Page], book: RuleBook) -> dict[str, frozenset[str]]:
+def page_profile(page: Page, book: RuleBook) -> Profile | None:
+    return match_profile(book, page.lines, url=page.url, sitename=page.sitename)
+
+
+def recurring_lines(pages: list[Page], book: RuleBook,
+                    profiles: list[Profile | None] | None = None) -> dict[str, frozenset[str]]:
     """Per site, the lines that recur on many of its pages in this batch."""
+    profiles = profiles if profiles is not None else [page_profile(p, book) for p in pages]
     pages_by_site: dict[str, list[Page]] = {}
-    for page in pages:
-        key = site_key(page, match_profile(book, page.lines, url=page.url, sitename=page.sitename))
+    for page, profile in zip(pages, profiles):
+        key = site_key(page, profile)
         if key:
             pages_by_site.setdefault(key, []).append(page)
     result = {}
@@ -68,10 +74,15 @@ def recurring_lines(pages: list[Page], book: RuleBook) -> dict[str, frozenset[st
     return result
 
 
+_UNMATCHED = object()
+
+
 def strip_page(page: Page, book: RuleBook | None = None,
-               recurring: dict[str, frozenset[str]] | None = None) -> StrippedPage:
+               recurring: dict[str, frozenset[str]] | None = None, profile=_UNMATCHED) -> StrippedPage:
+    """`profile`: the page's profile when the caller already matched it (None: no profile)."""
     book = book or load_rulebook()
-    profile = match_profile(book, page.lines, url=page.url, sitename=page.sitename)
+    if profile is _UNMATCHED:
+        profile = page_profile(page, book)
     site_lines = (recurring or {}).get(site_key(page, profile), frozenset())
     lines = label_lines(page.lines, book, profile, site_lines)
     drafts = segment(lines, profile, page_title=page.title)
@@ -106,11 +117,13 @@ def explain(page: Page, book: RuleBook | None = None) -> str:
 def strip_batch(pages: list[Page], book: RuleBook | None = None) -> StageResult:
     started = time.perf_counter()
     book = book or load_rulebook()
-    recurring = recurring_lines(pages, book)
+    # Each page's profile is matched once and serves both the site counts and the strip.
+    profiles = [page_profile(page, book) for page in pages]
+    recurring = recurring_lines(pages, book, profiles)
     result = StageResult(items=[])
-    for page in pages:
+    for page, profile in zip(pages, profiles):
         try:
-            stripped = strip_page(page, book, recurring)
+            stripped = strip_page(page, book, recurring, profile)
         except Exception as e:  # one page's bad luck must not stop the run
             result.rejections.append(Rejection(page.source_uri, "strip", "strip_failed",
                                                f"{type(e).__name__}: {e}"[:300], doc_id=page.doc_id))
