@@ -101,12 +101,14 @@ def mark_menus(lines: list[Line]) -> list[Line]:
     line just before such a run (the site's name over its menu) goes with it."""
     run: list[Line] = []
     before: Line | None = None        # the text line just before the current run
+    # A list right under a tags or related header belongs to that header, not to a menu.
+    under_header = False
 
     def short(line: Line, max_words: int) -> bool:
         return len(line.text.split()) <= max_words and not _SENTENCE_END.search(line.text)
 
     def flush():
-        if len(run) >= MENU_MIN_RUN:
+        if len(run) >= MENU_MIN_RUN and not under_header:
             banner = [before] if before is not None and short(before, BANNER_MAX_WORDS) else []
             for line in banner + run:
                 line.label, line.rule = "boilerplate", "menu"
@@ -118,5 +120,6 @@ def mark_menus(lines: list[Line]) -> list[Line]:
         elif line.label not in ("blank", "boilerplate"):
             flush()
             before = line if line.label == "text" else None
+            under_header = line.label in ("tags", "related_header") and not line.value
     flush()
     return lines

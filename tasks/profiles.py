@@ -52,12 +52,14 @@ class RuleBook:
     profiles: tuple[Profile, ...]
 
 
-def _rules(entries: list[dict]) -> tuple[LineRule, ...]:
-    return tuple(LineRule(e["id"], e["label"], tuple(re.compile(p) for p in e["patterns"]))
+def _rules(entries: list[dict], credits: str) -> tuple[LineRule, ...]:
+    """Compiles line rules; `{credit}` in a pattern stands for any known credit."""
+    return tuple(LineRule(e["id"], e["label"],
+                          tuple(re.compile(p.replace("{credit}", credits)) for p in e["patterns"]))
                  for e in entries or [])
 
 
-def load_profile(path: Path) -> Profile:
+def load_profile(path: Path, credits: str = "(?!)") -> Profile:
     d = yaml.safe_load(path.read_text(encoding="utf-8"))
     match = d.get("match") or {}
     return Profile(
@@ -66,7 +68,7 @@ def load_profile(path: Path) -> Profile:
         sitenames=frozenset(match.get("sitenames", [])),
         markers=tuple(re.compile(p) for p in match.get("markers", [])),
         sections=tuple(sorted(d.get("sections") or [], key=len, reverse=True)),
-        line_rules=_rules(d.get("line_rules")),
+        line_rules=_rules(d.get("line_rules"), credits),
     )
 
 
@@ -74,9 +76,10 @@ def load_profile(path: Path) -> Profile:
 def load_rulebook(schemas_dir: Path = SCHEMAS_DIR) -> RuleBook:
     d = yaml.safe_load((schemas_dir / "rules.yaml").read_text(encoding="utf-8"))
     credits = "|".join(f"(?:{c})" for c in d["caption_credits"])
-    profiles = tuple(load_profile(p) for p in sorted((schemas_dir / "profiles").glob("*.yaml")))
+    any_credit = "|".join(f"(?:{c})" for c in d["caption_credits"] + d.get("outlet_credits", []))
+    profiles = tuple(load_profile(p, any_credit) for p in sorted((schemas_dir / "profiles").glob("*.yaml")))
     return RuleBook(
-        line_rules=_rules(d["line_rules"]),
+        line_rules=_rules(d["line_rules"], any_credit),
         caption_credit=re.compile(rf"^\s*(?:{credits})\s*$"),
         title_tags=frozenset(d.get("title_tags", [])),
         profiles=profiles,

@@ -18,9 +18,16 @@ from tasks.profiles import Profile
 
 SEPARATORS = {"related_header", "byline", "credit", "tags"}
 SEPARATOR_RULES = {"comments", "copyright", "cookies_newsletter"}
+# The one separator that may stand inside a body: the story can go on after its link.
+INLINE_HEADER_RULE = "read_also_header"
 
 HEADLINE_MAX_WORDS = 30
 SUBTITLE_MAX_WORDS = 30
+# Shorter lines between the headline and the body are an author's name or a photo's alt
+# text ("أحمد عادل", "البنك المركزي المصري"), not a subtitle.
+HEADER_FRAGMENT_MAX_WORDS = 4
+# Shorter lines under a related header are section links ("أخبار مصر"), not titles.
+RELATED_TITLE_MIN_WORDS = 3
 # An appended story needs a real body; a teaser's summary is one short paragraph.
 APPENDED_MIN_PARAGRAPHS = 2
 APPENDED_MIN_WORDS = 60
@@ -84,7 +91,7 @@ def split_units(lines: list[Line]) -> list[Unit]:
 
 def _caption(line: Line) -> dict:
     # The text stays as printed, credit included; the credit is also kept on its own.
-    if line.rule == "caption_credit":
+    if line.rule in ("caption_credit", "caption_dash_credit"):
         return {"text": line.text, "credit": line.value}
     return {"text": line.value or line.text, "credit": None}
 
@@ -142,6 +149,9 @@ def _article(unit: Unit, position: int, page_title: str | None) -> Draft:
         texts[0].label = "title"
         title, texts = texts[0].text, texts[1:]
     draft = Draft(position=position, title=title, paragraphs=[])
+    while len(texts) >= 2 and is_headline(texts[0].text) and len(texts[0].text.split()) <= HEADER_FRAGMENT_MAX_WORDS:
+        texts[0].label, texts[0].rule = "boilerplate", "header_fragment"
+        texts = texts[1:]
     if len(texts) >= 2 and is_headline(texts[0].text) and len(texts[0].text.split()) <= SUBTITLE_MAX_WORDS:
         draft.subtitle = texts[0].text
         texts[0].label = "subtitle"
@@ -152,7 +162,10 @@ def _article(unit: Unit, position: int, page_title: str | None) -> Draft:
     for ln in texts:
         ln.label = "body"
     draft.paragraphs = [ln.text for ln in texts]
-    if draft.paragraphs:
+    dateline_line = next((ln for ln in unit.lines if ln.label == "dateline"), None)
+    if dateline_line is not None:
+        draft.dateline = dateline_line.value
+    elif draft.paragraphs:
         draft.dateline = _dateline(draft.paragraphs[0])
     seen_captions = set()
     for ln in unit.lines:
@@ -167,26 +180,52 @@ def _article(unit: Unit, position: int, page_title: str | None) -> Draft:
     return draft
 
 
+def _continue_body(unit: Unit, draft: Draft, profile: Profile | None) -> None:
+    """A "read also" link inside a body: the link's title is a related item, the lines after
+    it are more of the same article."""
+    link, *rest = unit.texts()
+    draft.related.append(_teaser(Unit([link]), profile))
+    for ln in rest:
+        ln.label = "body"
+    draft.paragraphs.extend(ln.text for ln in rest)
+    for ln in unit.lines:
+        if ln.label == "caption" and all(c["text"] != ln.text for c in draft.captions):
+            draft.captions.append(_caption(ln))
+
+
+def _continues_body(paragraphs: list[str]) -> bool:
+    return len(paragraphs) >= 2 and is_headline(paragraphs[0]) and not any(is_headline(p) for p in paragraphs[1:])
+
+
 def segment(lines: list[Line], profile: Profile | None, page_title: str | None = None) -> list[Draft]:
     drafts: list[Draft] = []
     in_related = after_tags_header = False
+    # The last article has not yet met its end (a credit, tags, comments, copyright …).
+    article_open = after_inline_header = False
     for unit in split_units(lines):
         texts = unit.texts()
         paragraphs = [ln.text for ln in texts]
         body = paragraphs[1:] if paragraphs and is_headline(paragraphs[0]) else paragraphs
         ends_in_byline = unit.ended_by is not None and unit.ended_by.label == "byline"
-        if texts and (not drafts or (_is_full_story(body) and not ends_in_byline)):
+        if drafts and article_open and after_inline_header and not ends_in_byline and _continues_body(paragraphs):
+            _continue_body(unit, drafts[-1], profile)
+        elif texts and (not drafts or (_is_full_story(body) and not ends_in_byline)):
             drafts.append(_article(unit, len(drafts), None if drafts else page_title))
-            in_related = False
+            in_related, article_open = False, True
         elif drafts and texts and after_tags_header and all(len(p.split()) <= TAG_MAX_WORDS for p in paragraphs):
             # Tags listed one per line under a bare "كلمات مفتاحية" header.
             drafts[-1].tags.extend(paragraphs)
             for ln in texts:
                 ln.label, ln.rule = "tags", "tags_list"
         elif drafts and texts and (in_related or ends_in_byline):
-            if not ends_in_byline and len(texts) > 1 and all(is_headline(p) for p in paragraphs):
-                # A list of linked titles under a "read also" header: one teaser per line.
-                drafts[-1].related.extend(_teaser(Unit([ln]), profile) for ln in texts)
+            if not ends_in_byline and all(is_headline(p) for p in paragraphs):
+                # A list of linked titles under a "read also" header: one teaser per line;
+                # too short a line is a section link.
+                for ln in texts:
+                    if len(ln.text.split()) >= RELATED_TITLE_MIN_WORDS:
+                        drafts[-1].related.append(_teaser(Unit([ln]), profile))
+                    else:
+                        ln.label, ln.rule = "boilerplate", "section_link"
             else:
                 teaser = _teaser(unit, profile)
                 if teaser:
@@ -199,8 +238,12 @@ def segment(lines: list[Line], profile: Profile | None, page_title: str | None =
             for ln in unit.lines:
                 ln.position = drafts[-1].position
             _attach_separator(unit.ended_by, drafts[-1])
-        if unit.ended_by is not None and unit.ended_by.label == "related_header":
+        ended = unit.ended_by
+        if ended is not None and ended.label == "related_header":
             in_related = True
+        after_inline_header = ended is not None and ended.rule == INLINE_HEADER_RULE
+        if ended is not None and ended.rule != INLINE_HEADER_RULE:
+            article_open = False
         after_tags_header = unit.ended_by is not None and unit.ended_by.label == "tags" and not unit.ended_by.value
     return drafts
 

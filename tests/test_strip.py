@@ -144,6 +144,10 @@ def test_outlet_layouts_with_generic_rules_only(path):
         assert (published.date().isoformat() if published else None) == want["published"]
         assert article.dateline == want["dateline"]
         assert article.source_credit == want["source_credit"]
+        if "subtitle" in want:
+            assert article.subtitle == want["subtitle"]
+        if "tags" in want:
+            assert article.tags == want["tags"]
         body = "\n".join(article.paragraphs)
         for phrase in expected["not_in_body"]:
             assert phrase not in body and phrase != article.title
@@ -153,3 +157,41 @@ def test_teaser_byline_with_two_places_is_a_byline_not_an_author_line():
     first, _ = strip_page(page_of(seed("003"))).articles
     assert "«الشرق الأوسط» (كييف - موسكو)" in [r["byline"] for r in first.related]
     assert len(first.related) == 5
+
+
+FIXTURE_PAGES = sorted(SEEDS.glob("*.txt")) + OUTLETS
+
+
+def test_every_profile_has_a_fixture_page_that_it_matches_and_names_the_publisher():
+    from tasks.profiles import load_rulebook
+
+    book = load_rulebook()
+    matched = {}
+    for path in FIXTURE_PAGES:
+        page = page_of(path)
+        stripped = strip_page(page, book)
+        if stripped.profile is not None:
+            matched.setdefault(stripped.profile.key, []).append(path.name)
+            assert {a.publisher for a in stripped.articles} == {stripped.profile.publisher}
+    assert sorted(matched) == sorted(p.key for p in book.profiles), "profiles without a fixture page"
+
+
+@pytest.mark.parametrize("path", OUTLETS, ids=lambda p: p.stem)
+def test_an_outlet_page_matches_its_own_profile_and_no_other(path):
+    """Outlet fixtures are named by profile id; a marker must not claim another outlet's page."""
+    assert strip_page(page_of(path)).profile.id == path.stem
+
+
+def test_html_page_gets_the_same_arabic_rules_after_trafilatura():
+    """trafilatura keeps an inline "اقرأ أيضا" paragraph and the comment-policy sentence; the
+    Arabic rules take both out of the body, the first into `related`."""
+    stripped = strip_page(page_of(PAGES / "html" / "skynews_article.html"))
+    (article,) = stripped.articles
+    assert article.title == "ارتفاع صادرات الإمارات غير النفطية إلى مستوى قياسي"
+    assert len(article.paragraphs) == 4
+    assert [r["title"] for r in article.related] == ["الإمارات والهند توقعان اتفاقية لتعزيز التبادل التجاري"]
+    body = "\n".join(article.paragraphs)
+    assert "اقرأ أيضا" not in body and "لا تعبر عن رأي" not in body and "الرئيسية" not in body
+    assert article.publisher == "سكاي نيوز عربية"
+    assert article.published_raw and article.published_raw.startswith("2024-07-02")
+    assert stripped.removed_by_rule()["boilerplate:comments"] == 1
