@@ -18,7 +18,7 @@ from tasks.extract import extract_task
 from tasks.normalize import normalize_task
 from tasks.records import RunContext
 from tasks.strip import strip_task
-from tasks.validate import validate_task
+from tasks.validate import data_docs_task, validate_task
 from tasks.write import write_report, write_task
 
 DEFAULT_BATCH_SIZE = 500     # big enough that Prefect's ~15 ms per task run stays noise
@@ -40,7 +40,7 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
         extracted = extract_task(refs, batch_no)
         stripped = strip_task(extracted.items, batch_no)
         normalized = normalize_task(stripped.items, run, batch_no)
-        validated = validate_task(normalized.items, batch_no)
+        validated = validate_task(normalized.items, run.label, batch_no)
         articles = validated.items[0]
         rejections = extracted.rejections + stripped.rejections + normalized.rejections + validated.rejections
         rejections += unaccounted(refs, articles, rejections)
@@ -52,7 +52,8 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
         logger.info("batch %d: %d inputs, %d articles, %d quarantine rows", batch_no, len(refs),
                     written.items[0]["articles"], written.items[0]["quarantine"])
 
+    report.data_docs = data_docs_task(out, run.label)
     report.check()
     summary = report.as_dict()
-    summary["report_path"] = str(write_report(summary, Path(out), run.started_at, run.run_id))
+    summary["report_path"] = str(write_report(summary, Path(out), run))
     return summary

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pyarrow as pa
 
 from tasks.records import InputRef, Rejection, StageStats
 
+QUARANTINED_LISTED = 50
 STAGES = ("discover", "extract", "strip", "normalize", "validate", "write")
 
 
@@ -38,6 +40,9 @@ class RunReport:
     articles: int = 0
     quarantine_rows: int = 0
     replaced_rows: int = 0
+    data_docs: str | None = None
+    # Inputs that left no article, by name, with why: the first QUARANTINED_LISTED of them.
+    quarantined_inputs: list[dict] = field(default_factory=list)      # index.html of the run's Great Expectations Data Docs
     stages: dict[str, StageStats] = field(default_factory=lambda: {s: StageStats() for s in STAGES})
     quarantine_reasons: Counter = field(default_factory=Counter)
     articles_by_publisher: Counter = field(default_factory=Counter)
@@ -46,6 +51,14 @@ class RunReport:
         with_articles = set(articles.column("doc_id").to_pylist())
         self.documents_with_articles += sum(1 for r in refs if r.doc_id in with_articles)
         self.quarantined += sum(1 for r in refs if r.doc_id not in with_articles)
+        first_reason = {}
+        for r in rejections:
+            first_reason.setdefault(r.doc_id, r)
+        for ref in refs:
+            if ref.doc_id not in with_articles and len(self.quarantined_inputs) < QUARANTINED_LISTED:
+                r = first_reason.get(ref.doc_id)
+                self.quarantined_inputs.append({"source_uri": ref.source_uri, "reason": r.reason if r else "no_output",
+                                                "detail": r.detail if r else None})
         self.articles += written["articles"]
         self.quarantine_rows += written["quarantine"]
         self.replaced_rows += written["replaced"]
@@ -78,6 +91,8 @@ class RunReport:
             "lines_removed_by_rule": dict(removed.most_common()),
             "quarantine_reasons": dict(self.quarantine_reasons.most_common()),
             "articles_by_publisher": dict(self.articles_by_publisher.most_common()),
+            "quarantined_inputs": self.quarantined_inputs,
+            "data_docs": self.data_docs,
         }
 
 
@@ -92,4 +107,11 @@ def summary_lines(report: dict) -> list[str]:
     ]
     if report["quarantine_reasons"]:
         lines.append("quarantine reasons: " + ", ".join(f"{k} {v}" for k, v in report["quarantine_reasons"].items()))
+    for item in report.get("quarantined_inputs", [])[:10]:
+        lines.append(f"  quarantined {item['source_uri']}: {item['reason']}"
+                     + (f" ({item['detail']})" if item.get("detail") else ""))
+    if report["quarantined"] > 10:
+        lines.append(f"  … {report['quarantined'] - 10} more in the report and in quarantine/")
+    if report.get("data_docs"):
+        lines.append(f"data docs: {Path(report['data_docs']).resolve().as_uri()}")
     return lines

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-PIPELINE_VERSION = "0.1.0"
+PIPELINE_VERSION = "0.2.0"
 
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -34,6 +34,7 @@ ARTICLES = pa.schema([
     _field("doc_id", pa.string(), "sha256 of the input document's bytes.", False),
     _field("source_uri", pa.string(), "Where the input came from: an absolute file path or a URL.", False),
     _field("url", pa.string(), "The page's URL when known (HTML metadata, WARC, fetch)."),
+    _field("fetched_at", UTC_TIMESTAMP, "When the page was fetched (HTTP response, WARC-Date); null for local files."),
     _field("position", pa.int32(), "0 for the page's main article, 1.. for articles appended after it.", False),
     _field("publisher", pa.string(), "The outlet's name when the page or its profile says it."),
     _field("title", pa.string(), "Headline, display form.", False),

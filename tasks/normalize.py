@@ -28,6 +28,7 @@ def article_row(article: Article, run: RunContext) -> dict:
         "doc_id": article.doc_id,
         "source_uri": article.source_uri,
         "url": article.url,
+        "fetched_at": article.fetched_at,
         "position": article.position,
         "publisher": _opt(article.publisher),
         "title": title,

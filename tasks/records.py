@@ -27,6 +27,11 @@ class RunContext:
     started_at: datetime          # tz-aware UTC
     pipeline_version: str
 
+    @property
+    def label(self) -> str:
+        """Names the run's report and Data Docs pages: sortable by time, unique by run id."""
+        return f"{self.started_at:%Y%m%dT%H%M%SZ}-{self.run_id[:8]}"
+
 
 @dataclass(frozen=True, slots=True)
 class InputRef:

@@ -120,8 +120,8 @@ def write_batch(articles: pa.Table, rejections: list[Rejection], out_dir: Path, 
     return written
 
 
-def write_report(report: dict, out_dir: Path, started_at: datetime, run_id: str) -> Path:
-    path = out_dir / REPORTS_DIR / f"{started_at:%Y%m%dT%H%M%SZ}-{run_id[:8]}.json"
+def write_report(report: dict, out_dir: Path, run: RunContext) -> Path:
+    path = out_dir / REPORTS_DIR / f"{run.label}.json"
     return atomic_write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n", path)
 
 

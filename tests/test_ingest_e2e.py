@@ -29,6 +29,12 @@ def test_seeds_to_parquet_rerun_and_changed_page(prefect_api, seeds_copy, tmp_pa
     assert report["inputs"] == report["documents_with_articles"] + report["quarantined"] + report["unchanged"]
     assert set(report["stage_seconds"]) == {"discover", "extract", "strip", "normalize", "validate", "write"}
     assert report["lines_removed_by_rule"]["boilerplate:share_marker"] >= 4
+    # The run's Data Docs: an index that lists this run's validation pages, which exist.
+    index = Path(report["data_docs"])
+    assert index == (out / "reports" / "data_docs" / "index.html").resolve() and index.is_file()
+    run_label = Path(first["report_path"]).stem
+    assert f"{run_label}-batch-0" in index.read_text(encoding="utf-8")
+    assert list((index.parent / "validations" / "articles").glob(f"{run_label}-batch-0/*/*.html"))
     # Readers analysts use see the same rows.
     assert len(pd.read_parquet(out / "articles")) == 9
     assert duckdb.sql(f"select count(*) from read_parquet('{out}/articles/**/*.parquet')").fetchall() == [(9,)]
@@ -57,3 +63,5 @@ def test_broken_inputs_are_quarantined_by_name_and_counts_add_up(prefect_api, se
     quarantine = ds.dataset(out / "quarantine", format="parquet").to_table().to_pylist()
     by_name = {Path(r["source_uri"]).name: r["reason"] for r in quarantine}
     assert by_name == {"empty.txt": "empty_input", "image.html": "binary_input", "truncated.html": "no_main_text"}
+    listed = {Path(q["source_uri"]).name: q["reason"] for q in report["quarantined_inputs"]}
+    assert listed == by_name

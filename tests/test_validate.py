@@ -25,22 +25,64 @@ def test_suite_is_derived_from_the_arrow_schema():
     assert column_set["kwargs"]["column_set"] == ARTICLES.names
 
 
-def test_planted_defects_are_quarantined_and_good_rows_pass():
-    rows = [article_row(a, RUN) for a in [
-        article(1),
-        article(2, title="قصير"),                                  # title too short
-        article(3, paragraphs=["نص قصير جدا."]),                   # too few words
-        article(4, paragraphs=BODY + ["<p>فقرة فيها وسم</p>"]),     # markup left in the body
-        article(5, title="This is an English headline here", paragraphs=["Only English words in this body " * 5]),
-    ]]
-    result = validate_batch(rows)
+def planted(n, **fields):
+    row = article_row(article(n), RUN)
+    row.update(fields)
+    return row
+
+
+UTC = timezone.utc
+# One row per defect, with the reason it must be quarantined for.
+DEFECTS = [
+    (dict(title="قصير"), "expect_column_value_lengths_to_be_between:title"),
+    (dict(title="عنوان " * 80), "expect_column_value_lengths_to_be_between:title"),
+    (dict(word_count=3, body="نص قصير جدا."), "expect_column_values_to_be_between:word_count"),
+    (dict(language="xx"), "expect_column_values_to_be_in_set:language"),
+    (dict(arabic_ratio=0.1), "expect_column_values_to_be_between:arabic_ratio"),
+    (dict(body=BODY[0] + "\n\n<p>فقرة فيها وسم</p>"), "expect_column_values_to_not_match_regex:body"),
+    (dict(body=BODY[0] + " &nbsp; بقية"), "expect_column_values_to_not_match_regex:body"),
+    (dict(title="عنوان <b>الخبر</b> هنا"), "expect_column_values_to_not_match_regex:title"),
+    (dict(body=BODY[0] + "\n\nTT\n\n" + BODY[1]), "expect_column_values_to_not_match_regex_list:body"),
+    (dict(body=BODY[0] + "\n\nمقالات ذات صلة"), "expect_column_values_to_not_match_regex_list:body"),
+    (dict(body=BODY[0] + "\n\nجميع الحقوق محفوظة 2024"), "expect_column_values_to_not_match_regex_list:body"),
+    (dict(published_at=datetime(1985, 5, 1, tzinfo=UTC)), "expect_column_values_to_be_between:published_at"),
+    (dict(published_at=datetime(2026, 6, 1, tzinfo=UTC)), "expect_column_pair_values_a_to_be_greater_than_b:published_at"),
+    (dict(fetched_at=datetime(2024, 1, 1, tzinfo=UTC), published_at=datetime(2024, 3, 1, tzinfo=UTC)),
+     "expect_column_pair_values_a_to_be_greater_than_b:published_at"),
+    (dict(content_hash="not-a-hash"), "expect_column_values_to_match_regex:content_hash"),
+    (dict(captions=[{"text": " ", "credit": "أ.ب"}]), "malformed_list:captions"),
+    (dict(related=[{"title": "", "summary": None, "section": None, "byline": None}]), "malformed_list:related"),
+    (dict(tags=["روسيا", ""]), "malformed_list:tags"),
+]
+
+
+def test_planted_defects_are_quarantined_with_their_reason_and_value_and_good_rows_pass():
+    good = [planted(1000 + i, published_at=datetime(2024, 1, 1, tzinfo=UTC)) for i in range(len(DEFECTS))]
+    bad = [planted(n, **fields) for n, (fields, _) in enumerate(DEFECTS, start=1)]
+    result = validate_batch(good + bad)
     (table,) = result.items
-    assert table.column("article_id").to_pylist() == [f"{1:032x}", f"{5:032x}"]
-    reasons = {r.article_id[-1]: r.reason for r in result.rejections}
-    assert reasons == {"2": "expect_column_value_lengths_to_be_between:title",
-                       "3": "expect_column_values_to_be_between:word_count",
-                       "4": "expect_column_values_to_not_match_regex:body"}
-    assert all(r.stage == "validate" and r.value for r in result.rejections)
+    assert sorted(table.column("article_id").to_pylist()) == sorted(r["article_id"] for r in good)
+    got = {r.article_id: r.reason for r in result.rejections}
+    assert got == {row["article_id"]: reason for row, (_, reason) in zip(bad, DEFECTS)}
+    assert all(r.stage == "validate" and r.value and r.source_uri.startswith("/in/") for r in result.rejections)
+    title_value = next(r.value for r in result.rejections if r.article_id == bad[0]["article_id"])
+    assert title_value == "قصير"
+
+
+def test_a_duplicated_article_id_quarantines_both_copies():
+    rows = [planted(1), planted(2)] + [planted(3) for _ in range(2)]
+    result = validate_batch(rows)
+    assert result.items[0].num_rows == 2
+    assert [r.reason for r in result.rejections] == ["expect_column_values_to_be_unique:article_id"]
+
+
+def test_a_batch_where_most_rows_fail_is_stopped_whole():
+    rows = [planted(n) for n in range(4)] + [planted(n, title="قصير") for n in range(10, 18)]
+    result = validate_batch(rows)
+    assert result.items[0].num_rows == 0
+    assert {r.reason for r in result.rejections} == {"batch_invalid"}
+    assert len(result.rejections) == len({r["doc_id"] for r in rows})
+    assert "8 of 12 rows failed" in result.rejections[0].detail
 
 
 def test_rows_that_do_not_fit_the_schema_stop_the_batch():
