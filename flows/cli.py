@@ -53,7 +53,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows.report import AccountingError, summary_lines
 
     try:
-        report = ingest(sources=sources, out=args.out, batch_size=args.batch_size)
+        report = ingest(sources=sources, out=args.out, batch_size=args.batch_size, non_arabic=args.non_arabic)
     except AccountingError as e:
         return _fail(str(e), EXIT_FAILED)
     for line in summary_lines(report):
@@ -90,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="data", metavar="DIR", help="dataset directory (default: data/)")
     run.add_argument("--batch-size", type=int, default=int(os.environ.get("KHABAR_BATCH_SIZE", 500)),
                      help="documents per Prefect task run (default: 500)")
+    run.add_argument("--non-arabic", choices=("keep", "quarantine"), default="keep",
+                     help="pages not mostly in Arabic: keep them, flagged by `language` (default), or quarantine them")
     run.add_argument("--json", action="store_true", help="also print the whole run report as JSON")
     run.set_defaults(func=cmd_run)
     explain = sub.add_parser("explain", help="show a page's lines with their labels and rule ids")

@@ -25,7 +25,10 @@ DEFAULT_BATCH_SIZE = 500     # big enough that Prefect's ~15 ms per task run sta
 
 
 @flow(name="ingest", flow_run_name="ingest-{out}")
-def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int = DEFAULT_BATCH_SIZE) -> dict:
+def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int = DEFAULT_BATCH_SIZE,
+           non_arabic: str = "keep") -> dict:
+    """`non_arabic`: keep pages that are not mostly Arabic (flagged by `language`) or
+    quarantine them (reason not_arabic)."""
     logger = get_run_logger()
     run = RunContext(run_id=flow_run.id or str(uuid.uuid4()), started_at=datetime.now(timezone.utc),
                      pipeline_version=PIPELINE_VERSION)
@@ -39,11 +42,15 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
     for batch_no, refs in enumerate(batches(found.new, batch_size)):
         extracted = extract_task(refs, batch_no)
         stripped = strip_task(extracted.items, batch_no)
-        normalized = normalize_task(stripped.items, run, batch_no)
+        normalized = normalize_task(stripped.items, run, batch_no, non_arabic)
         validated = validate_task(normalized.items, run.label, batch_no)
         articles = validated.items[0]
         rejections = extracted.rejections + stripped.rejections + normalized.rejections + validated.rejections
         rejections += unaccounted(refs, articles, rejections)
+        for r in validated.rejections:
+            if r.reason == "batch_invalid":
+                logger.warning("batch %d stopped, nothing of it written: %s", batch_no, r.detail)
+                break
         written = write_task(articles, rejections, out, run, batch_no)
         for stage, result in (("extract", extracted), ("strip", stripped), ("normalize", normalized),
                               ("validate", validated), ("write", written)):

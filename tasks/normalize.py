@@ -53,20 +53,37 @@ def article_row(article: Article, run: RunContext) -> dict:
     }
 
 
-def normalize_batch(articles: list[Article], run: RunContext) -> StageResult:
+# What to do with an article whose body is not mostly Arabic: keep it (its `language` and
+# `arabic_ratio` say what it is) or quarantine it with reason `not_arabic`.
+NON_ARABIC_POLICIES = ("keep", "quarantine")
+
+
+def normalize_batch(articles: list[Article], run: RunContext, non_arabic: str = "keep") -> StageResult:
+    if non_arabic not in NON_ARABIC_POLICIES:
+        raise ValueError(f"non_arabic must be one of {NON_ARABIC_POLICIES}, not {non_arabic!r}")
     started = time.perf_counter()
     result = StageResult(items=[])
     for article in articles:
         try:
-            result.items.append(article_row(article, run))
+            row = article_row(article, run)
         except Exception as e:
             result.rejections.append(Rejection(article.source_uri, "normalize", "normalize_failed",
                                                f"{type(e).__name__}: {e}"[:300], doc_id=article.doc_id,
                                                article_id=article.article_id))
+            continue
+        if non_arabic == "quarantine" and row["language"] != "ar":
+            result.rejections.append(Rejection(
+                article.source_uri, "normalize", "not_arabic",
+                f"article {article.position} is not mostly Arabic (language {row['language']}, "
+                f"Arabic share {row['arabic_ratio']:.2f}); run with non_arabic=keep to keep such pages",
+                doc_id=article.doc_id, article_id=article.article_id, value=row["title"][:200]))
+        else:
+            result.items.append(row)
     result.stats.seconds = time.perf_counter() - started
     return result
 
 
 @task(name="normalize", task_run_name="normalize-batch-{batch_no}")
-def normalize_task(articles: list[Article], run: RunContext, batch_no: int = 0) -> StageResult:
-    return normalize_batch(articles, run)
+def normalize_task(articles: list[Article], run: RunContext, batch_no: int = 0,
+                   non_arabic: str = "keep") -> StageResult:
+    return normalize_batch(articles, run, non_arabic)

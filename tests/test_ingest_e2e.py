@@ -56,12 +56,17 @@ def test_broken_inputs_are_quarantined_by_name_and_counts_add_up(prefect_api, se
     (seeds_copy / "empty.txt").write_bytes(b"")
     (seeds_copy / "image.html").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
     (seeds_copy / "truncated.html").write_bytes(b"<html><head><title>x</title></head><body><div><p>")
+    (seeds_copy / "english.txt").write_text(
+        "Minister to visit Pyongyang next month\n\n" + "The Russian foreign minister said he would visit "
+        "North Korea next month, after the summit between the two leaders in the Russian Far East. " * 3,
+        encoding="utf-8")
     out = tmp_path / "data"
-    report = ingest(sources=[str(seeds_copy)], out=str(out))
-    assert report["inputs"] == 8
-    assert (report["documents_with_articles"], report["quarantined"]) == (5, 3)
+    report = ingest(sources=[str(seeds_copy)], out=str(out), non_arabic="quarantine")
+    assert report["inputs"] == 9
+    assert (report["documents_with_articles"], report["quarantined"]) == (5, 4)
     quarantine = ds.dataset(out / "quarantine", format="parquet").to_table().to_pylist()
     by_name = {Path(r["source_uri"]).name: r["reason"] for r in quarantine}
-    assert by_name == {"empty.txt": "empty_input", "image.html": "binary_input", "truncated.html": "no_main_text"}
+    assert by_name == {"empty.txt": "empty_input", "image.html": "binary_input", "truncated.html": "no_main_text",
+                       "english.txt": "not_arabic"}
     listed = {Path(q["source_uri"]).name: q["reason"] for q in report["quarantined_inputs"]}
     assert listed == by_name
