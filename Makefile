@@ -30,5 +30,10 @@ test: $(STAMP)
 	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; exit $$rc
 
+# Figures, not tests: speeds depend on the machine's load (see issue "Performance").
+bench: $(STAMP)
+	$(VENV)/bin/python -m bench.normalize
+	$(VENV)/bin/python -m bench.validation
+
 clean:
 	rm -rf $(VENV) data/ .pytest_cache

@@ -28,15 +28,39 @@ MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
     "oct": 10, "nov": 11, "dec": 12,
 }
+HIJRI_MONTHS = {
+    "محرم": 1, "صفر": 2, "ربيع الأول": 3, "ربيع الاول": 3, "ربيع أول": 3, "ربيع الآخر": 4, "ربيع الاخر": 4,
+    "ربيع الثاني": 4, "ربيع ثاني": 4, "جمادى الأولى": 5, "جمادى الاولى": 5, "جمادى الأول": 5,
+    "جمادى الآخرة": 6, "جمادى الاخرة": 6, "جمادى الثانية": 6, "جمادى الآخر": 6, "رجب": 7, "شعبان": 8,
+    "رمضان": 9, "شوال": 10, "ذو القعدة": 11, "ذي القعدة": 11, "ذو الحجة": 12, "ذي الحجة": 12,
+}
+# Zones news pages name after a time. Fixed offsets: the Gulf and Saudi Arabia keep no DST;
+# zones with DST (Cairo, Beirut…) are left out rather than guessed.
+ZONES = {
+    "gmt": 0, "utc": 0, "غرينتش": 0, "جرينتش": 0, "gst": 4, "الإمارات": 4, "الامارات": 4, "أبوظبي": 4,
+    "ksa": 3, "ast": 3, "مكة": 3, "مكة المكرمة": 3, "السعودية": 3, "الرياض": 3, "الدوحة": 3, "الكويت": 3,
+    "بغداد": 3, "msk": 3, "موسكو": 3,
+}
 _DIGITS = str.maketrans({**{chr(0x0660 + i): str(i) for i in range(10)}, **{chr(0x06F0 + i): str(i) for i in range(10)}})
-_MONTH_ALT = "|".join(sorted((re.escape(m.strip()) for m in MONTHS), key=len, reverse=True))
+
+
+def _alternation(words) -> str:
+    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
+
+_MONTH_ALT = _alternation(MONTHS)
 # A month, optionally followed by its twin in another system: "أيلول/سبتمبر", "يونيو (حزيران)".
 _MONTH = rf"(?P<month>{_MONTH_ALT})(?:\s*(?:/|\(|-)\s*(?:{_MONTH_ALT})\s*\)?)?"
-_DAY_MONTH_YEAR = re.compile(rf"(?<!\d)(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s*(?:من\s+)?{_MONTH}\s*,?\s*(?P<year>\d{{4}})", re.IGNORECASE)
+_DAY_MONTH_YEAR = re.compile(rf"(?<!\d)(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s*(?:من\s+)?{_MONTH}\s*,?\s*(?:عام\s+|سنة\s+)?(?P<year>\d{{4}})(?!\s*(?:هـ|ه\b|هجري))", re.IGNORECASE)
 _MONTH_DAY_YEAR = re.compile(rf"{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s*(?P<year>\d{{4}})", re.IGNORECASE)
+_HIJRI = re.compile(rf"(?<!\d)(?P<day>\d{{1,2}})\s+(?:من\s+)?(?P<month>{_alternation(HIJRI_MONTHS)})\s*,?\s*(?:عام\s+|سنة\s+)?(?P<year>1[34]\d\d)(?!\d)")
 _ISO = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?:[T ](?P<h>\d{2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?(?:\.\d+)?(?P<tz>Z|[+-]\d{2}:?\d{2})?)?")
 _NUMERIC_DMY = re.compile(r"(?<!\d)(?P<day>\d{1,2})[/.-](?P<month>\d{1,2})[/.-](?P<year>\d{4})(?!\d)")
-_TIME = re.compile(r"(?<!\d)(?P<h>\d{1,2}):(?P<mi>\d{2})(?:\s*(?P<ampm>am|pm|ص|م)\b)?", re.IGNORECASE)
+_NUMERIC_YMD = re.compile(r"(?<!\d)(?P<year>\d{4})/(?P<month>\d{1,2})/(?P<day>\d{1,2})(?!\d)")
+_TIME = re.compile(r"(?<![\d:])(?P<h>\d{1,2}):(?P<mi>\d{2})(?::\d{2})?(?:\s*(?P<ampm>am|pm|a\.m\.|p\.m\.|ص|م|صباحا|صباحاً|مساء|مساءً)(?![\w\u0600-\u06ff]))?", re.IGNORECASE)
+_ZONE = re.compile(rf"(?:(?:بتوقيت|توقيت)\s+(?P<city>{_alternation(z for z in ZONES if not z.isascii())})|(?<![A-Za-z])(?P<abbr>GMT|UTC|GST|KSA|AST|MSK)(?P<offset>[+-]\d{{1,2}})?(?![A-Za-z]))", re.IGNORECASE)
+_PM = ("pm", "p.m.", "م", "مساء", "مساءً")
+_AM = ("am", "a.m.", "ص", "صباحا", "صباحاً")
 
 
 def _utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0,
@@ -56,8 +80,43 @@ def _offset(tz: str | None) -> timedelta:
     return sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
 
 
+def _zone_offset(text: str) -> timedelta:
+    m = _ZONE.search(text)
+    if not m:
+        return timedelta(0)
+    if m["city"]:
+        return timedelta(hours=ZONES[m["city"]])
+    return timedelta(hours=ZONES[m["abbr"].lower()] + int(m["offset"] or 0))
+
+
+def _time_after(text: str) -> tuple[int, int]:
+    t = _TIME.search(text)
+    if not t:
+        return 0, 0
+    hour, minute = int(t["h"]), int(t["mi"])
+    ampm = (t["ampm"] or "").lower()
+    if ampm in _PM and hour < 12:
+        hour += 12
+    elif ampm in _AM and hour == 12:
+        hour = 0
+    return (hour, minute) if hour < 24 and minute < 60 else (0, 0)
+
+
+def _hijri_to_gregorian(year: int, month: int, day: int) -> tuple[int, int, int] | None:
+    from hijridate import Hijri       # imported here: only pages with Hijri dates need it
+
+    try:
+        g = Hijri(year, month, day).to_gregorian()
+    except (ValueError, OverflowError):
+        return None
+    return g.year, g.month, g.day
+
+
 def parse_date(raw: str | None, reference: datetime | None = None) -> datetime | None:
-    """The UTC datetime `raw` names, or None. `reference` (the fetch time) bounds it above."""
+    """The UTC datetime `raw` names, or None. `reference` (the fetch time) bounds it above.
+
+    A Gregorian date wins over a Hijri one on the same line ("12 رمضان 1445 هـ الموافق 22
+    مارس 2024"); a time after the date and a named zone ("GST", "بتوقيت مكة") are applied."""
     if not raw:
         return None
     text = raw.translate(_DIGITS).strip()
@@ -66,21 +125,17 @@ def parse_date(raw: str | None, reference: datetime | None = None) -> datetime |
     if m:
         result = _utc(int(m["year"]), int(m["month"]), int(m["day"]), int(m["h"] or 0),
                       int(m["mi"] or 0), int(m["s"] or 0), _offset(m["tz"]))
-    else:
-        m = _DAY_MONTH_YEAR.search(text) or _MONTH_DAY_YEAR.search(text)
-        if m:
-            month = MONTHS[m["month"].lower() if m["month"].isascii() else m["month"]]
-            hour = minute = 0
-            t = _TIME.search(text[m.end():])
-            if t:
-                hour, minute = int(t["h"]), int(t["mi"])
-                if (t["ampm"] or "").lower() in ("pm", "م") and hour < 12:
-                    hour += 12
-            result = _utc(int(m["year"]), month, int(m["day"]), hour, minute)
-        else:
-            m = _NUMERIC_DMY.search(text)
-            if m:
-                result = _utc(int(m["year"]), int(m["month"]), int(m["day"]))
+    elif m := (_DAY_MONTH_YEAR.search(text) or _MONTH_DAY_YEAR.search(text)):
+        month = MONTHS[m["month"].lower() if m["month"].isascii() else m["month"]]
+        hour, minute = _time_after(text[m.end():]) if _TIME.search(text[m.end():]) else _time_after(text[:m.start()])
+        result = _utc(int(m["year"]), month, int(m["day"]), hour, minute, offset=_zone_offset(text))
+    elif m := (_NUMERIC_DMY.search(text) or _NUMERIC_YMD.search(text)):
+        hour, minute = _time_after(text[m.end():])
+        result = _utc(int(m["year"]), int(m["month"]), int(m["day"]), hour, minute, offset=_zone_offset(text))
+    elif m := _HIJRI.search(text):
+        gregorian = _hijri_to_gregorian(int(m["year"]), HIJRI_MONTHS[m["month"]], int(m["day"]))
+        if gregorian:
+            result = _utc(*gregorian)
     if result is None or result.year < 1990:
         return None
     if reference is not None and result > reference:
@@ -88,10 +143,30 @@ def parse_date(raw: str | None, reference: datetime | None = None) -> datetime |
     return result
 
 
-WEEKDAYS = ("السبت", "الأحد", "الاحد", "الاثنين", "الإثنين", "الثلاثاء", "الأربعاء", "الاربعاء", "الخميس", "الجمعة",
+WEEKDAY_NUMBERS = {"الاثنين": 0, "الإثنين": 0, "الثلاثاء": 1, "الأربعاء": 2, "الاربعاء": 2, "الخميس": 3,
+                   "الجمعة": 4, "السبت": 5, "الأحد": 6, "الاحد": 6}
+_TODAY_WEEKDAY = re.compile(rf"(?:اليوم|صباح اليوم|مساء اليوم|في وقت سابق اليوم)\s*[،,]?\s*(?P<day>{_alternation(WEEKDAY_NUMBERS)})")
+
+
+def resolve_weekday(text: str | None, reference: datetime | None) -> datetime | None:
+    """"اليوم الجمعة" in a story names the day it was written: the latest such weekday on or
+    before `reference`, which must be a known fetch time (never the run's clock). None
+    without a reference or a mention."""
+    if not text or reference is None:
+        return None
+    m = _TODAY_WEEKDAY.search(text)
+    if not m:
+        return None
+    ref = reference.astimezone(timezone.utc)
+    back = (ref.weekday() - WEEKDAY_NUMBERS[m["day"]]) % 7
+    day = (ref - timedelta(days=back)).date()
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+
+
+DATE_WORDS = ("هـ", "ه", "هجري", "الموافق", "عام", "سنة", "gst", "ksa", "ast", "بتوقيت", "السبت", "الأحد", "الاحد", "الاثنين", "الإثنين", "الثلاثاء", "الأربعاء", "الاربعاء", "الخميس", "الجمعة",
             "saturday", "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "gmt", "utc", "ص", "م",
             "am", "pm", "الساعة", "في", "توقيت", "مكة", "المكرمة", "غرينتش")
-_NOT_DATE_WORD = re.compile(rf"(?:{_MONTH_ALT})|\d+(?:st|nd|rd|th)?|[^\w]+", re.IGNORECASE)
+_NOT_DATE_WORD = re.compile(rf"(?:{_MONTH_ALT})|(?:{_alternation(HIJRI_MONTHS)})|\d+(?:st|nd|rd|th)?|[^\w]+", re.IGNORECASE)
 
 
 def is_date_only(text: str) -> bool:
@@ -99,4 +174,4 @@ def is_date_only(text: str) -> bool:
     if parse_date(text) is None:
         return False
     rest = _NOT_DATE_WORD.sub(" ", text.translate(_DIGITS)).split()
-    return all(w.lower() in WEEKDAYS for w in rest)
+    return all(w.lower() in DATE_WORDS for w in rest)

@@ -6,8 +6,8 @@ import time
 
 from prefect import task
 
-from tasks.arabic import arabic_ratio, display_form, language_of, search_form, word_count
-from tasks.dates import parse_date
+from tasks.arabic import arabic_ratio, display_form, language_of, search_form_of_display, word_count
+from tasks.dates import parse_date, resolve_weekday
 from tasks.records import Article, Rejection, RunContext, StageResult, sha256_hex
 
 
@@ -16,11 +16,18 @@ def _opt(text: str | None) -> str | None:
     return text or None
 
 
+def published_at(article: Article, paragraphs: list[str], reference):
+    """The page's own date; failing that, "اليوم الجمعة" in the lead resolved against the
+    fetch time — only a real fetch time: a file's run date says nothing of when it was written."""
+    return (parse_date(article.published_raw, reference)
+            or resolve_weekday(paragraphs[0] if paragraphs else None, article.fetched_at))
+
+
 def article_row(article: Article, run: RunContext) -> dict:
     title = display_form(article.title)
     paragraphs = [p for p in (display_form(p) for p in article.paragraphs) if p]
     body = "\n\n".join(paragraphs)
-    title_search, body_search = search_form(title), search_form(body)
+    title_search, body_search = search_form_of_display(title), search_form_of_display(body)
     # Never a date after the page was fetched (or, for files, after this run started).
     reference = article.fetched_at or run.started_at
     return {
@@ -34,7 +41,7 @@ def article_row(article: Article, run: RunContext) -> dict:
         "title": title,
         "subtitle": _opt(article.subtitle),
         "dateline": _opt(article.dateline),
-        "published_at": parse_date(article.published_raw, reference),
+        "published_at": published_at(article, paragraphs, reference),
         "body": body,
         "title_search": title_search,
         "body_search": body_search,

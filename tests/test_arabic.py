@@ -1,7 +1,7 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from tasks.arabic import arabic_ratio, display_form, language_of, search_form, word_count
+from tasks.arabic import arabic_ratio, display_form, language_of, search_form, search_form_of_display, word_count
 
 
 @pytest.mark.parametrize("raw,display", [
@@ -12,6 +12,15 @@ from tasks.arabic import arabic_ratio, display_form, language_of, search_form, w
     ("ستحقَّق", "ستحقَّق"),                           # diacritics kept for display
     ("\ufefb", "لا"),                                 # presentation-form ligature folded
     ("ﷺ", "ﷺ"),                                       # but the honorific ligature kept
+    ("ڪتاب", "كتاب"), ("ھذا", "هذا"), ("ہے", "هي"), ("ۓ", "ئ"), ("مدرسۀ", "مدرسة"), ("ۃ", "ة"),
+    ("ې ۍ", "ي ي"), ("ە", "ه"),                        # other Persian / Urdu / Kurdish forms
+    ("\u200c\u200d\u2066\u2069\u061c\u00ad\u2060نص\ufeff", "نص"),   # more invisibles
+    ("أ\tب\u2003ج\u3000د\u202fه", "أ ب ج د ه"),      # every other space is a space
+    ("سطر  أول \n  سطر ثان", "سطر أول\nسطر ثان"),      # lines kept, their edges trimmed
+    ("„قال‟ ″نعم″", "“قال“ \"نعم\""),                  # quote look-alikes unified
+    ("«قال» “نعم”", "«قال» “نعم”"),                  # the quotes Arabic text uses, kept
+    ("٢٠٢٤", "٢٠٢٤"),                                 # digits kept for display
+    ("", ""),
 ])
 def test_display_form(raw, display):
     assert display_form(raw) == display
@@ -22,6 +31,11 @@ def test_display_form(raw, display):
     ("مدرسة", "مدرسه"), ("مؤتمر", "موتمر"), ("رئيس", "رييس"),
     ("ستحقَّق", "ستحقق"), ("٢٠٢٤ و۱۹", "2024 و19"),
     ("«قال» ، هل؟ نعم؛", '"قال" , هل? نعم;'),
+    ("مُحَمَّدٌ ٱلْعَرَبِيُّ", "محمد العربي"),            # harakat, tanween, shadda, sukun, wasla
+    ("الرحمٰن", "الرحمن"),                              # dagger alef
+    ("على مستشفى", "علي مستشفي"), ("ؤ ئ ء", "و ي ء"),   # alef maksura, hamza carriers; lone hamza kept
+    ("۱۲۳ ٤٥٦", "123 456"), ("٥٠٪", "50%"), ("‘نعم’", "'نعم'"),
+    ("کتاب ی", "كتاب ي"),                               # display mappings come first
 ])
 def test_search_form(raw, search):
     assert search_form(raw) == search
@@ -43,4 +57,18 @@ def test_forms_are_idempotent_and_never_raise(text):
     assert display_form(d) == d
     s = search_form(text)
     assert search_form(s) == s
-    assert search_form(d) == s
+    assert search_form(d) == s == search_form_of_display(d)
+
+
+ARABIC_ALPHABET = st.sampled_from(
+    [chr(c) for c in range(0x0600, 0x0700)] + [chr(c) for c in range(0xFB50, 0xFB60)] + [chr(c) for c in range(0xFE70, 0xFEFF)]
+    + list(" \n\t\u00a0\u200c\u200f«»“”„،؛؟0123456789ـ"))
+
+
+@given(st.text(ARABIC_ALPHABET, max_size=200))
+def test_forms_hold_their_laws_on_arabic_heavy_text(text):
+    d = display_form(text)
+    assert display_form(d) == d and "ـ" not in d and "\u200f" not in d and "  " not in d
+    s = search_form(text)
+    assert search_form(s) == s == search_form_of_display(d)
+    assert not any(c in s for c in "أإآٱىةؤئ٠١٢٣٤٥٦٧٨٩،؛؟«»")
