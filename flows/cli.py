@@ -1,4 +1,5 @@
-"""`khabar` command line: `khabar run [SOURCE ...] [--out DIR]`, `khabar explain PAGE`.
+"""`khabar` command line: `khabar run [SOURCE ...] [--out DIR]`, `khabar compact [--out DIR]`,
+`khabar explain PAGE`.
 
 Problems a user can fix (a missing source, an unwritable output directory) end in one line
 naming the problem and exit status 2, never a traceback.
@@ -52,10 +53,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows.ingest import ingest
     from flows.report import AccountingError, summary_lines
 
+    from tasks.store import StoreLocked
+
     try:
-        report = ingest(sources=sources, out=args.out, batch_size=args.batch_size, non_arabic=args.non_arabic)
+        report = ingest(sources=sources, out=args.out, batch_size=args.batch_size, non_arabic=args.non_arabic,
+                        duplicate_threshold=args.duplicate_threshold)
     except AccountingError as e:
         return _fail(str(e), EXIT_FAILED)
+    except StoreLocked as e:
+        return _fail(str(e))
     for line in summary_lines(report):
         print(line)
     print(f"report: {report['report_path']}")
@@ -82,6 +88,26 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compact(args: argparse.Namespace) -> int:
+    if not Path(args.out).is_dir():
+        return _fail(f"no dataset directory {args.out}")
+    apply_prefect_defaults()
+    from flows.compact import compact
+    from tasks.store import StoreLocked
+
+    try:
+        result = compact(out=args.out, duplicate_threshold=args.duplicate_threshold)
+    except StoreLocked as e:
+        return _fail(str(e))
+    if result["version"] is None:
+        print(f"nothing to compact in {args.out}")
+        return 0
+    a = result["articles"]
+    print(f"dataset version {result['version']}: article files {a.get('files_before', 0)} → {a.get('files_after', 0)}, "
+          f"duplicate index rebuilt ({result['indexed']} articles)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="khabar", description="Arabic news pages → clean, validated articles in Parquet.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -92,8 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="documents per Prefect task run (default: 500)")
     run.add_argument("--non-arabic", choices=("keep", "quarantine"), default="keep",
                      help="pages not mostly in Arabic: keep them, flagged by `language` (default), or quarantine them")
+    run.add_argument("--duplicate-threshold", type=float, default=0.7, metavar="J",
+                     help="estimated Jaccard similarity from which an article is marked a near-duplicate (default 0.7)")
     run.add_argument("--json", action="store_true", help="also print the whole run report as JSON")
     run.set_defaults(func=cmd_run)
+    compact = sub.add_parser("compact", help="merge small files and rebuild the duplicate index")
+    compact.add_argument("--out", default="data", metavar="DIR", help="dataset directory (default: data/)")
+    compact.add_argument("--duplicate-threshold", type=float, default=0.7, metavar="J")
+    compact.set_defaults(func=cmd_compact)
     explain = sub.add_parser("explain", help="show a page's lines with their labels and rule ids")
     explain.add_argument("page", metavar="PAGE")
     explain.set_defaults(func=cmd_explain)

@@ -1,6 +1,7 @@
-"""The ingest flow: sources → articles dataset, batch by batch.
+"""The ingest flow: sources → a new version of the articles dataset, committed at once.
 
-    discover → for each batch: extract → strip → normalize → validate → write → report
+    discover → for each batch: extract → strip → normalize → validate → dedup → write
+             → commit (one atomic swap) → data docs → report
 """
 from __future__ import annotations
 
@@ -8,15 +9,18 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-from prefect import flow, get_run_logger
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.report import RunReport, unaccounted
 from schemas.tables import PIPELINE_VERSION
+from tasks.dedup import DEFAULT_THRESHOLD, DedupIndex, dedup_task
 from tasks.discover import batches, discover_task
 from tasks.extract import extract_task
 from tasks.normalize import normalize_task
 from tasks.records import RunContext
+from tasks.store import Staging, Store
 from tasks.strip import strip_task
 from tasks.validate import data_docs_task, validate_task
 from tasks.write import write_report, write_task
@@ -24,43 +28,69 @@ from tasks.write import write_report, write_task
 DEFAULT_BATCH_SIZE = 500     # big enough that Prefect's ~15 ms per task run stays noise
 
 
+@task(name="commit", cache_policy=NO_CACHE)
+def commit_task(store: Store, staging: Staging, index: DedupIndex) -> str:
+    index.save(staging.index_dir)
+    return str(store.commit(staging))
+
+
 @flow(name="ingest", flow_run_name="ingest-{out}")
 def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int = DEFAULT_BATCH_SIZE,
-           non_arabic: str = "keep") -> dict:
+           non_arabic: str = "keep", duplicate_threshold: float = DEFAULT_THRESHOLD) -> dict:
     """`non_arabic`: keep pages that are not mostly Arabic (flagged by `language`) or
-    quarantine them (reason not_arabic)."""
+    quarantine them (reason not_arabic). `duplicate_threshold`: estimated Jaccard
+    similarity from which an article is marked a near-duplicate of an earlier one."""
     logger = get_run_logger()
     run = RunContext(run_id=flow_run.id or str(uuid.uuid4()), started_at=datetime.now(timezone.utc),
                      pipeline_version=PIPELINE_VERSION)
     report = RunReport(run.run_id, run.started_at, list(sources), str(out), PIPELINE_VERSION)
 
-    found, seconds = discover_task(sources, out)
-    report.inputs, report.unchanged = found.inputs, len(found.unchanged)
-    report.stages["discover"].seconds += seconds
-    logger.info("%d inputs: %d new, %d unchanged since an earlier run", found.inputs, len(found.new), len(found.unchanged))
+    with Store(Path(out)) as store:       # one writer per DIR: a second run is refused
+        found, seconds = discover_task(sources, out)
+        report.inputs, report.unchanged = found.inputs, len(found.unchanged)
+        report.stages["discover"].seconds += seconds
+        logger.info("%d inputs: %d new, %d unchanged since an earlier run", found.inputs, len(found.new), len(found.unchanged))
 
-    for batch_no, refs in enumerate(batches(found.new, batch_size)):
-        extracted = extract_task(refs, batch_no)
-        stripped = strip_task(extracted.items, batch_no)
-        normalized = normalize_task(stripped.items, run, batch_no, non_arabic)
-        validated = validate_task(normalized.items, run.label, batch_no)
-        articles = validated.items[0]
-        rejections = extracted.rejections + stripped.rejections + normalized.rejections + validated.rejections
-        rejections += unaccounted(refs, articles, rejections)
-        for r in validated.rejections:
-            if r.reason == "batch_invalid":
-                logger.warning("batch %d stopped, nothing of it written: %s", batch_no, r.detail)
-                break
-        written = write_task(articles, rejections, out, run, batch_no)
-        for stage, result in (("extract", extracted), ("strip", stripped), ("normalize", normalized),
-                              ("validate", validated), ("write", written)):
-            report.add_stage(stage, result.stats)
-        report.add_batch(refs, articles, rejections, written.items[0])
-        logger.info("batch %d: %d inputs, %d articles, %d quarantine rows", batch_no, len(refs),
-                    written.items[0]["articles"], written.items[0]["quarantine"])
+        if found.new:
+            staging = store.begin(run.label)
+            try:
+                index = DedupIndex.load(staging.index_dir, duplicate_threshold)
+                for batch_no, refs in enumerate(batches(found.new, batch_size)):
+                    _ingest_batch(batch_no, refs, run, staging, index, report, non_arabic, logger)
+                report.check()
+                report.version = Path(commit_task(store, staging, index)).name
+            except BaseException:
+                store.abandon(staging)
+                raise
+        report.check()
 
     report.data_docs = data_docs_task(out, run.label)
-    report.check()
     summary = report.as_dict()
     summary["report_path"] = str(write_report(summary, Path(out), run))
     return summary
+
+
+def _ingest_batch(batch_no, refs, run, staging, index, report, non_arabic, logger) -> None:
+    extracted = extract_task(refs, batch_no)
+    stripped = strip_task(extracted.items, batch_no)
+    normalized = normalize_task(stripped.items, run, batch_no, non_arabic)
+    validated = validate_task(normalized.items, run.label, batch_no)
+    deduped = dedup_task(index, validated.items[0], batch_no)
+    articles, duplicates = deduped.items
+    rejections = extracted.rejections + stripped.rejections + normalized.rejections + validated.rejections
+    rejections += unaccounted(refs, articles, rejections)
+    for r in validated.rejections:
+        if r.reason == "batch_invalid":
+            logger.warning("batch %d stopped, nothing of it written: %s", batch_no, r.detail)
+            break
+    wrote = write_task(articles, rejections, str(staging.path), run, batch_no)
+    written = wrote.items[0]
+    # Rows of changed pages that did not come back (the page now has fewer articles).
+    for article_id in set(written["removed_ids"]) - set(articles.column("article_id").to_pylist()):
+        index.remove(article_id)
+    for stage, result in (("extract", extracted), ("strip", stripped), ("normalize", normalized),
+                          ("validate", validated), ("dedup", deduped), ("write", wrote)):
+        report.add_stage(stage, result.stats)
+    report.add_batch(refs, articles, rejections, written, duplicates)
+    logger.info("batch %d: %d inputs, %d articles (%d duplicates), %d quarantine rows", batch_no, len(refs),
+                written["articles"], duplicates, written["quarantine"])

@@ -12,7 +12,7 @@ import pyarrow as pa
 from tasks.records import InputRef, Rejection, StageStats
 
 QUARANTINED_LISTED = 50
-STAGES = ("discover", "extract", "strip", "normalize", "validate", "write")
+STAGES = ("discover", "extract", "strip", "normalize", "validate", "dedup", "write")
 
 
 class AccountingError(RuntimeError):
@@ -40,6 +40,8 @@ class RunReport:
     articles: int = 0
     quarantine_rows: int = 0
     replaced_rows: int = 0
+    duplicates: int = 0               # articles written this run marked duplicate_of an earlier one
+    version: str | None = None        # the dataset version this run committed (None: nothing new)
     data_docs: str | None = None
     # Inputs that left no article, by name, with why: the first QUARANTINED_LISTED of them.
     quarantined_inputs: list[dict] = field(default_factory=list)      # index.html of the run's Great Expectations Data Docs
@@ -47,7 +49,9 @@ class RunReport:
     quarantine_reasons: Counter = field(default_factory=Counter)
     articles_by_publisher: Counter = field(default_factory=Counter)
 
-    def add_batch(self, refs: list[InputRef], articles: pa.Table, rejections: list[Rejection], written: dict) -> None:
+    def add_batch(self, refs: list[InputRef], articles: pa.Table, rejections: list[Rejection], written: dict,
+                  duplicates: int = 0) -> None:
+        self.duplicates += duplicates
         with_articles = set(articles.column("doc_id").to_pylist())
         self.documents_with_articles += sum(1 for r in refs if r.doc_id in with_articles)
         self.quarantined += sum(1 for r in refs if r.doc_id not in with_articles)
@@ -86,6 +90,7 @@ class RunReport:
             "inputs": self.inputs, "documents_with_articles": self.documents_with_articles,
             "quarantined": self.quarantined, "unchanged": self.unchanged,
             "articles": self.articles, "quarantine_rows": self.quarantine_rows, "replaced_rows": self.replaced_rows,
+            "duplicates": self.duplicates, "version": self.version,
             "seconds": round((finished - self.started_at).total_seconds(), 3),
             "stage_seconds": {s: round(st.seconds, 4) for s, st in self.stages.items()},
             "lines_removed_by_rule": dict(removed.most_common()),
@@ -101,8 +106,9 @@ def summary_lines(report: dict) -> list[str]:
     lines = [
         f"inputs {report['inputs']} = with articles {report['documents_with_articles']}"
         f" + quarantined {report['quarantined']} + unchanged {report['unchanged']}",
-        f"articles written {report['articles']}, quarantine rows {report['quarantine_rows']},"
-        f" rows replaced {report['replaced_rows']}, {report['seconds']:.1f} s",
+        f"articles written {report['articles']} ({report['duplicates']} marked duplicates),"
+        f" quarantine rows {report['quarantine_rows']}, rows replaced {report['replaced_rows']},"
+        f" {report['seconds']:.1f} s" + (f", dataset version {report['version']}" if report["version"] else ", dataset unchanged"),
         "stage seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in report["stage_seconds"].items()),
     ]
     if report["quarantine_reasons"]:

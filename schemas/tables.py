@@ -58,6 +58,12 @@ ARTICLES = pa.schema([
     _field("pipeline_version", pa.string(), "khabar version that produced the row.", False),
 ])
 
+# The articles dataset is hive-partitioned by this column, derived from `published_at`
+# (YYYY-MM, UTC) and not stored in the files: readers get it from the directory names.
+PARTITION_COLUMN = "published_month"
+UNKNOWN_MONTH = "unknown"      # rows whose page gives no date
+PARTITIONING = pa.schema([pa.field(PARTITION_COLUMN, pa.string())])
+
 QUARANTINE = pa.schema([
     _field("source_uri", pa.string(), "The input that could not become (all of) its articles.", False),
     _field("doc_id", pa.string(), "sha256 of the input's bytes, when they could be read."),

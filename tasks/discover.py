@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from tasks.records import InputRef
 
@@ -87,7 +88,7 @@ def batches(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-@task(name="discover")
+@task(name="discover", cache_policy=NO_CACHE)
 def discover_task(sources: list[str], out_dir: str) -> tuple[Discovery, float]:
     from tasks.write import known_doc_ids  # the dataset is the ledger of what was processed
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from tasks.records import InputRef, Page, Rejection, StageResult
 
@@ -116,6 +117,6 @@ def extract_batch(refs: list[InputRef]) -> StageResult:
     return result
 
 
-@task(name="extract", task_run_name="extract-batch-{batch_no}")
+@task(name="extract", cache_policy=NO_CACHE, task_run_name="extract-batch-{batch_no}")
 def extract_task(refs: list[InputRef], batch_no: int = 0) -> StageResult:
     return extract_batch(refs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from tasks.arabic import arabic_ratio, display_form, language_of, search_form_of_display, word_count
 from tasks.dates import parse_date, resolve_weekday
@@ -90,7 +91,7 @@ def normalize_batch(articles: list[Article], run: RunContext, non_arabic: str = 
     return result
 
 
-@task(name="normalize", task_run_name="normalize-batch-{batch_no}")
+@task(name="normalize", cache_policy=NO_CACHE, task_run_name="normalize-batch-{batch_no}")
 def normalize_task(articles: list[Article], run: RunContext, batch_no: int = 0,
                    non_arabic: str = "keep") -> StageResult:
     return normalize_batch(articles, run, non_arabic)

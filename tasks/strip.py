@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from tasks.linerules import Line, clean, label_lines
 from tasks.profiles import Profile, RuleBook, load_rulebook, match_profile
@@ -137,6 +138,6 @@ def strip_batch(pages: list[Page], book: RuleBook | None = None) -> StageResult:
     return result
 
 
-@task(name="strip", task_run_name="strip-batch-{batch_no}")
+@task(name="strip", cache_policy=NO_CACHE, task_run_name="strip-batch-{batch_no}")
 def strip_task(pages: list[Page], batch_no: int = 0) -> StageResult:
     return strip_batch(pages)

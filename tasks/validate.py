@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pyarrow as pa
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from schemas.tables import ARTICLES
 from tasks.records import Rejection, StageResult
@@ -179,12 +180,12 @@ def validate_batch(rows: list[dict], run_name: str = "adhoc") -> StageResult:
     return result
 
 
-@task(name="validate", task_run_name="validate-batch-{batch_no}")
+@task(name="validate", cache_policy=NO_CACHE, task_run_name="validate-batch-{batch_no}")
 def validate_task(rows: list[dict], run_name: str, batch_no: int = 0) -> StageResult:
     return validate_batch(rows, f"{run_name}-batch-{batch_no}")
 
 
-@task(name="data-docs")
+@task(name="data-docs", cache_policy=NO_CACHE)
 def data_docs_task(out_dir: str, run_name: str) -> str | None:
     index = build_data_docs(Path(out_dir), run_name)
     return str(index) if index else None

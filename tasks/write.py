@@ -1,30 +1,37 @@
-"""write: Arrow tables → Parquet files of DIR/articles and DIR/quarantine, and the run report.
+"""write: Arrow tables → Parquet files in the run's staging version of DIR (store.py), and
+the run report.
 
-Every file is written under a temporary name that no reader picks up (a leading dot, no
-.parquet ending) and renamed into place, so a crash never leaves half a file in a dataset.
-A changed input replaces its earlier rows (same source_uri) instead of adding to them.
+Articles are partitioned by publication month (`published_month=2024-06/`, and
+`published_month=unknown/` for rows with no date): analysts filter by date first, and a
+month holds enough rows for files of a useful size. Inside a file, rows are sorted by
+publisher and time, so a filter on publisher skips row groups by their statistics.
+Every file is written under a temporary name no reader picks up (leading dot, no .parquet
+ending) and renamed into place; files are replaced, never modified (they are hard links
+shared with the committed version). A changed input replaces its earlier rows.
 """
 from __future__ import annotations
 
 import json
 import os
 import time
-from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
-from schemas.tables import ARTICLES, QUARANTINE
+from schemas.tables import ARTICLES, PARTITION_COLUMN, QUARANTINE, UNKNOWN_MONTH
+from tasks.faults import crash_point
 from tasks.records import Rejection, RunContext, StageResult, StageStats
 
 ARTICLES_DIR, QUARANTINE_DIR, REPORTS_DIR = "articles", "quarantine", "reports"
 COMPRESSION = "zstd"
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename or a new file in `path` durable (the directory entry, not only the bytes)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -39,7 +46,7 @@ def atomic_write_table(table: pa.Table, path: Path) -> Path:
     with open(tmp, "rb") as f:
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return path
 
 
@@ -60,7 +67,7 @@ def dataset_files(dataset_dir: Path) -> list[Path]:
 def read_column(dataset_dir: Path, column: str) -> set[str]:
     values: set[str] = set()
     for path in dataset_files(dataset_dir):
-        values.update(v for v in pq.read_table(path, columns=[column]).column(column).to_pylist() if v)
+        values.update(v for v in pq.ParquetFile(path).read(columns=[column]).column(column).to_pylist() if v)
     return values
 
 
@@ -69,21 +76,21 @@ def known_doc_ids(out_dir: Path) -> set[str]:
     return read_column(out_dir / ARTICLES_DIR, "doc_id") | read_column(out_dir / QUARANTINE_DIR, "doc_id")
 
 
-def drop_rows_of_sources(dataset_dir: Path, source_uris: set[str], keep_file: Path | None = None) -> int:
-    """Remove earlier rows of inputs that are written again (their content changed)."""
-    removed = 0
+def drop_rows_of_sources(dataset_dir: Path, source_uris: set[str], keep: set[Path] = frozenset()) -> list[str]:
+    """Remove earlier rows of inputs that are written again (their content changed); return
+    the article_ids removed (empty strings for quarantine rows without one)."""
+    removed: list[str] = []
     if not source_uris:
-        return 0
+        return removed
     wanted = pa.array(sorted(source_uris))
     for path in dataset_files(dataset_dir):
-        if path == keep_file:
+        if path in keep:
             continue
-        table = pq.read_table(path)
+        table = pq.ParquetFile(path).read()
         hit = pc.is_in(table.column("source_uri"), value_set=wanted)
-        n = pc.sum(hit).as_py() or 0
-        if not n:
+        if not pc.any(hit).as_py():
             continue
-        removed += n
+        removed += [a or "" for a in table.filter(hit).column("article_id").to_pylist()]
         rest = table.filter(pc.invert(hit))
         if rest.num_rows:
             atomic_write_table(rest, path)
@@ -99,35 +106,56 @@ def rejections_table(rejections: list[Rejection], run: RunContext) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=QUARANTINE)
 
 
-def write_batch(articles: pa.Table, rejections: list[Rejection], out_dir: Path, run: RunContext,
+def published_months(articles: pa.Table) -> pa.Array:
+    """The partition value of each row: YYYY-MM of `published_at`, or `unknown`."""
+    months = pc.strftime(articles.column("published_at"), format="%Y-%m")
+    return pc.fill_null(months, UNKNOWN_MONTH)
+
+
+def write_partitioned(articles: pa.Table, dataset_dir: Path, name: str) -> list[Path]:
+    """One file per month partition, rows sorted by publisher and time inside it."""
+    articles = articles.cast(ARTICLES)
+    months = published_months(articles)
+    paths = []
+    for month in sorted(set(months.to_pylist())):
+        part = articles.filter(pc.equal(months, month)).sort_by(
+            [("publisher", "ascending"), ("published_at", "ascending"), ("article_id", "ascending")])
+        paths.append(atomic_write_table(part, dataset_dir / f"{PARTITION_COLUMN}={month}" / name))
+    return paths
+
+
+def part_name(run: RunContext, batch_no: int) -> str:
+    return f"part-{run.started_at:%Y%m%dT%H%M%S}-{run.run_id[:8]}-{batch_no:05d}.parquet"
+
+
+def write_batch(articles: pa.Table, rejections: list[Rejection], staging: Path, run: RunContext,
                 batch_no: int) -> dict:
-    """Write one batch's articles and quarantine rows; return what was written."""
-    name = f"part-{run.started_at:%Y%m%dT%H%M%S}-{run.run_id[:8]}-{batch_no:05d}.parquet"
-    written = {"articles": 0, "quarantine": 0, "replaced": 0}
+    """Write one batch's articles and quarantine rows into the staging version; return what
+    was written and the article_ids of earlier rows it replaced."""
+    name = part_name(run, batch_no)
+    written = {"articles": articles.num_rows, "quarantine": len(rejections), "replaced": 0, "removed_ids": []}
     sources = set(articles.column("source_uri").to_pylist()) | {r.source_uri for r in rejections}
-    if articles.num_rows:
-        path = atomic_write_table(articles.cast(ARTICLES), out_dir / ARTICLES_DIR / name)
-        written["articles"] = articles.num_rows
-        written["replaced"] += drop_rows_of_sources(out_dir / ARTICLES_DIR, sources, keep_file=path)
-    else:
-        written["replaced"] += drop_rows_of_sources(out_dir / ARTICLES_DIR, sources)
+    new_files = set(write_partitioned(articles, staging / ARTICLES_DIR, name)) if articles.num_rows else set()
+    crash_point("write:articles_written")
+    removed = drop_rows_of_sources(staging / ARTICLES_DIR, sources, keep=new_files)
+    written["replaced"], written["removed_ids"] = len(removed), removed
+    quarantine_file = set()
     if rejections:
-        path = atomic_write_table(rejections_table(rejections, run), out_dir / QUARANTINE_DIR / name)
-        written["quarantine"] = len(rejections)
-        drop_rows_of_sources(out_dir / QUARANTINE_DIR, sources, keep_file=path)
-    else:
-        drop_rows_of_sources(out_dir / QUARANTINE_DIR, sources)
+        quarantine_file = {atomic_write_table(rejections_table(rejections, run), staging / QUARANTINE_DIR / name)}
+    drop_rows_of_sources(staging / QUARANTINE_DIR, sources, keep=quarantine_file)
+    crash_point("write:batch_done")
     return written
 
 
 def write_report(report: dict, out_dir: Path, run: RunContext) -> Path:
+    """Reports are not data: written beside the versions, after the commit."""
     path = out_dir / REPORTS_DIR / f"{run.label}.json"
     return atomic_write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n", path)
 
 
-@task(name="write", task_run_name="write-batch-{batch_no}")
-def write_task(articles: pa.Table, rejections: list[Rejection], out_dir: str, run: RunContext,
+@task(name="write", cache_policy=NO_CACHE, task_run_name="write-batch-{batch_no}")
+def write_task(articles: pa.Table, rejections: list[Rejection], staging: str, run: RunContext,
                batch_no: int = 0) -> StageResult:
     started = time.perf_counter()
-    written = write_batch(articles, rejections, Path(out_dir), run, batch_no)
+    written = write_batch(articles, rejections, Path(staging), run, batch_no)
     return StageResult(items=[written], stats=StageStats(seconds=time.perf_counter() - started))

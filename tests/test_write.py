@@ -21,10 +21,10 @@ def row(source, doc, pos=0, title="عنوان"):
 def test_batch_is_written_atomically_and_readable(tmp_path):
     written = write_batch(pa.Table.from_pylist([row("/a", "a1"), row("/b", "b1")], schema=ARTICLES),
                           [Rejection("/c", "extract", "empty_input", "empty", doc_id="c1")], tmp_path, RUN, 0)
-    assert written == {"articles": 2, "quarantine": 1, "replaced": 0}
+    assert written == {"articles": 2, "quarantine": 1, "replaced": 0, "removed_ids": []}
     assert not list(tmp_path.rglob(".*"))                     # no temporary files left
     articles = ds.dataset(tmp_path / "articles", format="parquet", partitioning="hive").to_table()
-    assert articles.schema.equals(ARTICLES, check_metadata=False)
+    assert articles.drop_columns(["published_month"]).schema.equals(ARTICLES, check_metadata=False)
     quarantine = ds.dataset(tmp_path / "quarantine", format="parquet").to_table()
     assert quarantine.schema.equals(QUARANTINE, check_metadata=False)
     assert known_doc_ids(tmp_path) == {"a1", "b1", "c1"}
@@ -34,7 +34,19 @@ def test_a_changed_input_replaces_its_rows(tmp_path):
     write_batch(pa.Table.from_pylist([row("/a", "a1", 0), row("/a", "a1", 1), row("/b", "b1")], schema=ARTICLES), [], tmp_path, RUN, 0)
     later = RunContext("fedcba9876543210", datetime(2026, 1, 2, tzinfo=timezone.utc), "test")
     written = write_batch(pa.Table.from_pylist([row("/a", "a2", 0, "جديد")], schema=ARTICLES), [], tmp_path, later, 0)
-    assert written["replaced"] == 2
+    assert written["replaced"] == 2 and sorted(written["removed_ids"]) == sorted([row("/a", "a1", 0)["article_id"],
+                                                                                   row("/a", "a1", 1)["article_id"]])
     rows = ds.dataset(tmp_path / "articles", format="parquet").to_table().to_pylist()
     assert sorted((r["source_uri"], r["doc_id"]) for r in rows) == [("/a", "a2"), ("/b", "b1")]
     assert len(dataset_files(tmp_path / "articles")) == 2
+
+
+def test_articles_are_partitioned_by_month_sorted_by_publisher_and_undated_rows_go_to_unknown(tmp_path):
+    rows = [row("/a", "a1"), row("/b", "b1"), row("/c", "c1")]
+    rows[0].update(published_at=datetime(2024, 6, 3, 10, tzinfo=timezone.utc), publisher="إيلاف")
+    rows[1].update(published_at=datetime(2024, 6, 1, tzinfo=timezone.utc), publisher="الشرق الأوسط")
+    write_batch(pa.Table.from_pylist(rows, schema=ARTICLES), [], tmp_path, RUN, 0)
+    months = sorted(p.parent.name for p in dataset_files(tmp_path / "articles"))
+    assert months == ["published_month=2024-06", "published_month=unknown"]
+    june = ds.dataset(tmp_path / "articles" / "published_month=2024-06", format="parquet").to_table()
+    assert june.column("publisher").to_pylist() == ["إيلاف", "الشرق الأوسط"]

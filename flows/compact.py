@@ -1,0 +1,121 @@
+"""The maintenance flow `compact`: merge each partition's small files (one per batch of every
+run) into few large ones, and rebuild the duplicate index from the data. Rows are unchanged;
+the result is committed as a new version like any run, so readers never see it half done.
+
+    files of each partition → one file per partition (rolled over at TARGET_ROWS)
+    articles (first seen first) → dedup index
+"""
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from schemas.tables import ARTICLES, PIPELINE_VERSION, QUARANTINE
+from tasks.dedup import DEFAULT_THRESHOLD, DedupIndex
+from tasks.records import RunContext
+from tasks.store import Staging, Store, current_version
+from tasks.write import COMPRESSION, dataset_files
+
+TARGET_ROWS = 500_000       # ~1 GB of Arabic text at most per file: large enough to read fast
+ROW_GROUP_ROWS = 50_000
+
+
+def merge_files(files: list[Path], schema: pa.Schema, target_dir: Path, stem: str) -> list[Path]:
+    """Stream `files` into as few files as TARGET_ROWS allows; memory holds one input file."""
+    written, writer, rows, part = [], None, 0, 0
+    try:
+        for path in files:
+            table = pq.ParquetFile(path).read().cast(schema)
+            if writer is None or rows + table.num_rows > TARGET_ROWS and rows:
+                if writer is not None:
+                    writer.close()
+                    _publish(written[-1])
+                target = target_dir / f"{stem}-{part:03d}.parquet"
+                target_dir.mkdir(parents=True, exist_ok=True)
+                writer = pq.ParquetWriter(target.with_name(f".{target.name}.tmp"), schema, compression=COMPRESSION)
+                written.append(target)
+                rows, part = 0, part + 1
+            writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+            rows += table.num_rows
+    finally:
+        if writer is not None:
+            writer.close()
+            _publish(written[-1])
+    return written
+
+
+def _publish(target: Path) -> None:
+    target.with_name(f".{target.name}.tmp").rename(target)
+
+
+def compact_table(source: Path, target: Path, schema: pa.Schema, stem: str) -> Counter:
+    """Each directory of Parquet files under `source` (a partition) becomes few files under `target`."""
+    counts = Counter()
+    by_dir: dict[Path, list[Path]] = {}
+    for path in dataset_files(source):
+        by_dir.setdefault(path.parent.relative_to(source), []).append(path)
+    for relative, files in sorted(by_dir.items()):
+        counts["files_before"] += len(files)
+        counts["files_after"] += len(merge_files(files, schema, target / relative, stem))
+    return counts
+
+
+def rebuild_index(articles_dir: Path, threshold: float) -> DedupIndex:
+    """The duplicate index from the data: originals first (earliest ingested first), each
+    row's `duplicate_of` kept as the data says it."""
+    columns = ["article_id", "content_hash", "title_search", "body_search", "duplicate_of", "ingested_at"]
+    entries = []
+    for path in dataset_files(articles_dir):
+        t = pq.ParquetFile(path).read(columns=columns)
+        entries += zip(*(t.column(c).to_pylist() for c in columns))
+    entries.sort(key=lambda e: (e[4] is not None, e[5], e[0]))
+    index = DedupIndex(threshold=threshold)
+    for article_id, content_hash, title, body, duplicate_of, _ in entries:
+        index.remember(article_id, content_hash, f"{title}\n{body}", duplicate_of)
+    return index
+
+
+@task(name="compact-tables", cache_policy=NO_CACHE)
+def compact_tables_task(current: Path, staging: Staging, label: str) -> dict:
+    stats = {}
+    for table, schema in (("articles", ARTICLES), ("quarantine", QUARANTINE)):
+        stats[table] = dict(compact_table(current / table, staging.table(table), schema, f"part-compact-{label}"))
+    return stats
+
+
+@task(name="rebuild-dedup-index", cache_policy=NO_CACHE)
+def rebuild_index_task(staging: Staging, threshold: float) -> int:
+    index = rebuild_index(staging.table("articles"), threshold)
+    index.save(staging.index_dir)
+    return len(index)
+
+
+@flow(name="compact", flow_run_name="compact-{out}")
+def compact(out: str = "data", duplicate_threshold: float = DEFAULT_THRESHOLD) -> dict:
+    logger = get_run_logger()
+    run = RunContext(run_id=flow_run.id or str(uuid.uuid4()), started_at=datetime.now(timezone.utc),
+                     pipeline_version=PIPELINE_VERSION)
+    with Store(Path(out)) as store:
+        current = current_version(Path(out))
+        if current is None:
+            logger.info("nothing to compact in %s", out)
+            return {"version": None}
+        staging = store.begin(run.label, carry_over=False)
+        try:
+            stats = compact_tables_task(current, staging, run.label)
+            indexed = rebuild_index_task(staging, duplicate_threshold)
+            version = store.commit(staging)
+        except BaseException:
+            store.abandon(staging)
+            raise
+    logger.info("compacted into %s: %s; dedup index rebuilt with %d articles", version.name, stats, indexed)
+    return {"version": version.name, **stats, "indexed": indexed}
+

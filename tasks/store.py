@@ -1,0 +1,197 @@
+"""The dataset directory as versions that change all at once, so plain readers (pyarrow,
+pandas, DuckDB, Polars) only ever see the state a completed run left.
+
+    DIR/articles    -> current/articles      (fixed relative symlinks: what readers open)
+    DIR/quarantine  -> current/quarantine
+    DIR/current     -> .versions/v000042      (swapped by one rename per run)
+    DIR/.versions/v000042/{articles,quarantine,index}/…
+    DIR/.versions/.staging-<run>/…            (the run being written; never read as data)
+    DIR/.lock                                 (one writer at a time)
+
+A run stages its new version: every file of the current version hard-linked (no copying),
+then its batches add files and replace (never modify) files whose rows they change. Commit
+renames the staging directory to the next version and swaps `current` with an atomic
+rename. A crash before that swap leaves `current` as it was; leftovers are swept by the
+next run. The previous version is kept one run longer for readers still reading it.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from tasks.faults import crash_point
+from tasks.write import fsync_dir as _fsync_dir
+
+VERSIONS, CURRENT, LOCK = ".versions", "current", ".lock"
+TABLES = ("articles", "quarantine")
+INDEX = "index"
+_VERSION = re.compile(r"^v(\d{6,})$")
+KEEP_VERSIONS = 2          # the current one and the one before it
+
+
+class StoreLocked(RuntimeError):
+    """Another run is writing to the same DIR."""
+
+
+def _versions(root: Path) -> list[tuple[int, Path]]:
+    base = root / VERSIONS
+    if not base.is_dir():
+        return []
+    found = [(int(m[1]), p) for p in base.iterdir() if (m := _VERSION.match(p.name))]
+    return sorted(found)
+
+
+def current_version(root: Path) -> Path | None:
+    """The committed version readers see, or None before the first commit."""
+    link = root / CURRENT
+    return (root / VERSIONS / os.readlink(link).split("/")[-1]) if link.is_symlink() else None
+
+
+def table_dir(root: Path, table: str) -> Path:
+    """Where readers find a table now (through the symlinks)."""
+    return root / table
+
+
+def _link_tree(src: Path, dst: Path) -> None:
+    """dst becomes a copy of src made of hard links: same files, no bytes copied."""
+    for dirpath, _, filenames in os.walk(src):
+        target = dst / Path(dirpath).relative_to(src)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in filenames:
+            if not name.startswith("."):
+                os.link(Path(dirpath) / name, target / name)
+
+
+def _ensure_reader_links(root: Path) -> None:
+    for table in TABLES:
+        link = root / table
+        if link.is_symlink():
+            continue
+        if link.exists():
+            raise RuntimeError(f"{link} is a real directory: move it away (khabar keeps tables as versions)")
+        os.symlink(f"{CURRENT}/{table}", link)
+
+
+@dataclass
+class Staging:
+    """A version being written by one run."""
+    root: Path
+    path: Path
+
+    def table(self, table: str) -> Path:
+        return self.path / table
+
+    @property
+    def index_dir(self) -> Path:
+        return self.path / INDEX
+
+
+class Store:
+    """One writer's handle on DIR: holds the lock from open() to close()."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._lock_fd: int | None = None
+
+    def open(self) -> "Store":
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            if e.errno in (errno.EAGAIN, errno.EACCES):
+                raise StoreLocked(f"another khabar run is writing to {self.root} (pid {holder}); "
+                                  "wait for it to finish") from None
+            raise
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._lock_fd = fd
+        self._migrate_flat_layout()
+        self._sweep()
+        return self
+
+    def _migrate_flat_layout(self) -> None:
+        """DIR written by khabar 0.1 (real articles/ and quarantine/ directories) becomes version 0."""
+        real = [t for t in TABLES if (self.root / t).is_dir() and not (self.root / t).is_symlink()]
+        if not real or current_version(self.root) is not None:
+            return
+        first = self.root / VERSIONS / "v000000"
+        first.mkdir(parents=True, exist_ok=True)
+        for table in real:
+            os.rename(self.root / table, first / table)
+        os.symlink(f"{VERSIONS}/{first.name}", self.root / CURRENT)
+        _ensure_reader_links(self.root)
+
+    def close(self) -> None:
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> "Store":
+        return self.open()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _sweep(self) -> None:
+        """Remove what crashed runs left: staging directories and versions newer than current."""
+        base = self.root / VERSIONS
+        if not base.is_dir():
+            return
+        current = current_version(self.root)
+        for path in base.iterdir():
+            if path.name.startswith(".staging-"):
+                shutil.rmtree(path, ignore_errors=True)
+        for number, path in _versions(self.root):
+            if current is None or number > int(_VERSION.match(current.name)[1]):
+                shutil.rmtree(path, ignore_errors=True)
+
+    def begin(self, run_label: str, carry_over: bool = True) -> Staging:
+        """A staging version: a hard-linked copy of the current one (or empty for a rebuild)."""
+        assert self._lock_fd is not None, "open() the store first"
+        path = self.root / VERSIONS / f".staging-{run_label}"
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
+        current = current_version(self.root)
+        if carry_over and current is not None:
+            _link_tree(current, path)
+        for table in TABLES:
+            (path / table).mkdir(exist_ok=True)
+        return Staging(self.root, path)
+
+    def commit(self, staging: Staging) -> Path:
+        """Make the staged version the current one, in one atomic rename."""
+        versions = _versions(self.root)
+        number = versions[-1][0] + 1 if versions else 1
+        for dirpath, _, _ in os.walk(staging.path):
+            _fsync_dir(Path(dirpath))
+        crash_point("commit:before_rename")
+        final = self.root / VERSIONS / f"v{number:06d}"
+        os.rename(staging.path, final)
+        _fsync_dir(final.parent)
+        crash_point("commit:before_swap")
+        tmp_link = self.root / f".{CURRENT}.tmp"
+        if tmp_link.is_symlink():
+            tmp_link.unlink()
+        os.symlink(f"{VERSIONS}/{final.name}", tmp_link)
+        os.replace(tmp_link, self.root / CURRENT)
+        _fsync_dir(self.root)
+        crash_point("commit:after_swap")
+        _ensure_reader_links(self.root)
+        self._prune()
+        return final
+
+    def abandon(self, staging: Staging) -> None:
+        shutil.rmtree(staging.path, ignore_errors=True)
+
+    def _prune(self) -> None:
+        for _, path in _versions(self.root)[:-KEEP_VERSIONS]:
+            shutil.rmtree(path, ignore_errors=True)

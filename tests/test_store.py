@@ -1,0 +1,98 @@
+"""The dataset directory as versions: readers see a run's rows all at once or not at all."""
+import os
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+from tasks.store import Store, StoreLocked, current_version
+
+
+def rows(path):
+    if not path.exists():
+        return []
+    return sorted(ds.dataset(path, format="parquet").to_table().column("x").to_pylist())
+
+
+def stage_file(staging, name, values):
+    pq.write_table(pa.table({"x": values}), staging.table("articles") / name)
+
+
+def commit_one(store, label, values):
+    staging = store.begin(label)
+    stage_file(staging, f"{label}.parquet", values)
+    return store.commit(staging)
+
+
+def test_readers_see_nothing_of_a_run_until_it_commits(tmp_path):
+    with Store(tmp_path) as store:
+        staging = store.begin("run1")
+        stage_file(staging, "a.parquet", [1, 2])
+        assert rows(tmp_path / "articles") == []
+        store.commit(staging)
+    assert rows(tmp_path / "articles") == [1, 2]
+    assert (tmp_path / "articles").is_symlink() and current_version(tmp_path).name == "v000001"
+
+
+def test_the_next_version_carries_the_files_over_as_hard_links_and_never_changes_them(tmp_path):
+    with Store(tmp_path) as store:
+        first = store.begin("run1")
+        stage_file(first, "a.parquet", [1, 2])
+        v1 = store.commit(first)
+        second = store.begin("run2")
+        carried = second.table("articles") / "a.parquet"
+        assert os.stat(carried).st_ino == os.stat(v1 / "articles" / "a.parquet").st_ino
+        # A run replaces a file (new inode), it never writes into the shared one.
+        tmp = carried.with_name(".a.parquet.tmp")
+        pq.write_table(pa.table({"x": [9]}), tmp)
+        os.replace(tmp, carried)
+        assert rows(tmp_path / "articles") == [1, 2]
+        store.commit(second)
+    assert rows(tmp_path / "articles") == [9]
+
+
+def test_what_a_crashed_run_left_is_swept_by_the_next(tmp_path):
+    with Store(tmp_path) as store:
+        commit_one(store, "run1", [1])
+        crashed = store.begin("crashed")
+        stage_file(crashed, "b.parquet", [2])
+    # As if the process died before commit: the staging directory is still there.
+    assert crashed.path.exists() and rows(tmp_path / "articles") == [1]
+    with Store(tmp_path):
+        assert not crashed.path.exists()
+    assert rows(tmp_path / "articles") == [1]
+
+
+def test_a_version_renamed_but_never_made_current_is_swept(tmp_path):
+    with Store(tmp_path) as store:
+        commit_one(store, "run1", [1])
+    orphan = tmp_path / ".versions" / "v000002"
+    (orphan / "articles").mkdir(parents=True)
+    with Store(tmp_path) as store:
+        assert not orphan.exists()
+        staging = store.begin("run2")
+        assert store.commit(staging).name == "v000002"
+
+
+def test_only_the_last_two_versions_are_kept(tmp_path):
+    with Store(tmp_path) as store:
+        for n in range(4):
+            commit_one(store, f"run{n}", [n])
+    assert sorted(p.name for p in (tmp_path / ".versions").iterdir()) == ["v000003", "v000004"]
+    assert rows(tmp_path / "articles") == [0, 1, 2, 3]
+
+
+def test_a_second_writer_is_refused_with_the_holders_pid(tmp_path):
+    with Store(tmp_path):
+        with pytest.raises(StoreLocked, match=f"pid {os.getpid()}"):
+            Store(tmp_path).open()
+    Store(tmp_path).open().close()          # free again once the first one is done
+
+
+def test_a_flat_directory_of_khabar_0_1_becomes_version_zero(tmp_path):
+    (tmp_path / "articles").mkdir()
+    pq.write_table(pa.table({"x": [5]}), tmp_path / "articles" / "part-old.parquet")
+    with Store(tmp_path):
+        pass
+    assert (tmp_path / "articles").is_symlink() and rows(tmp_path / "articles") == [5]
