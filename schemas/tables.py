@@ -52,7 +52,7 @@ ARTICLES = pa.schema([
     _field("arabic_ratio", pa.float32(), "Share of letters in the body that are Arabic script, 0..1.", False),
     _field("word_count", pa.int32(), "Words in the body.", False),
     _field("content_hash", pa.string(), "sha256 of title_search and body_search: equal for exact duplicates.", False),
-    _field("duplicate_of", pa.string(), "article_id of the first article seen with the same content, else null."),
+    _field("duplicate_of", pa.string(), "article_id of the first article seen with the same or nearly the same content (exact hash or MinHash estimate ≥ the run's threshold), else null."),
     _field("ingested_at", UTC_TIMESTAMP, "When the run that wrote this row started.", False),
     _field("run_id", pa.string(), "The Prefect flow run id of the run that wrote this row.", False),
     _field("pipeline_version", pa.string(), "khabar version that produced the row.", False),
@@ -81,3 +81,17 @@ QUARANTINE = pa.schema([
 def column_doc(schema: pa.Schema, name: str) -> str:
     meta = schema.field(name).metadata or {}
     return meta.get(b"doc", b"").decode()
+
+
+def markdown_table(schema: pa.Schema) -> str:
+    """The schema as the README shows it: one row per column with its type and its doc."""
+    lines = ["| column | type | what it holds |", "|---|---|---|"]
+    for f in schema:
+        kind = str(f.type).replace("<item: ", "<").replace("not null", "").replace("  ", " ")
+        kind = kind.replace("timestamp[us, tz=UTC]", "timestamp (UTC)").replace(" ,", ",").strip()
+        lines.append(f"| `{f.name}` | {kind}{'' if f.nullable else ', never null'} | {column_doc(schema, f.name)} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":      # python -m schemas.tables: the tables for the README
+    print(markdown_table(ARTICLES), "", markdown_table(QUARANTINE), sep="\n")
