@@ -34,6 +34,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench.normalize
 	$(VENV)/bin/python -m bench.validation
+	$(VENV)/bin/python -m bench.storage
 
 clean:
 	rm -rf $(VENV) data/ .pytest_cache
