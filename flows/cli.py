@@ -36,11 +36,13 @@ def _check_out_dir(out: Path) -> str | None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from tasks.discover import SourceError, expand_source
+    from tasks.sources import is_url, named_sources
 
     sources = args.sources or ["seeds/"]
     try:
         for source in sources:
-            expand_source(source)
+            if not (is_url(source) or (not Path(source).exists() and named_sources(source))):
+                expand_source(source)
     except SourceError as e:
         return _fail(str(e))
     problem = _check_out_dir(Path(args.out))
@@ -57,7 +59,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:
         report = ingest(sources=sources, out=args.out, batch_size=args.batch_size, non_arabic=args.non_arabic,
-                        duplicate_threshold=args.duplicate_threshold)
+                        duplicate_threshold=args.duplicate_threshold,
+                        fetch={"allow_private": args.allow_private, "min_interval": args.host_interval})
     except AccountingError as e:
         return _fail(str(e), EXIT_FAILED)
     except StoreLocked as e:
@@ -112,7 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="khabar", description="Arabic news pages → clean, validated articles in Parquet.")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="ingest sources into a dataset directory")
-    run.add_argument("sources", nargs="*", metavar="SOURCE", help="files, directories or globs (default: seeds/)")
+    run.add_argument("sources", nargs="*", metavar="SOURCE",
+                     help="files, directories, globs, WARC archives, URL lists, page/feed/sitemap URLs, "
+                          "or names from sources.yaml (default: seeds/)")
     run.add_argument("--out", default="data", metavar="DIR", help="dataset directory (default: data/)")
     run.add_argument("--batch-size", type=int, default=int(os.environ.get("KHABAR_BATCH_SIZE", 500)),
                      help="documents per Prefect task run (default: 500)")
@@ -120,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="pages not mostly in Arabic: keep them, flagged by `language` (default), or quarantine them")
     run.add_argument("--duplicate-threshold", type=float, default=0.7, metavar="J",
                      help="estimated Jaccard similarity from which an article is marked a near-duplicate (default 0.7)")
+    run.add_argument("--allow-private", action="store_true",
+                     help="let the fetcher reach private, loopback and link-local addresses (off: refused)")
+    run.add_argument("--host-interval", type=float, default=1.0, metavar="S",
+                     help="seconds between two requests to the same host (default 1)")
     run.add_argument("--json", action="store_true", help="also print the whole run report as JSON")
     run.set_defaults(func=cmd_run)
     compact = sub.add_parser("compact", help="merge small files and rebuild the duplicate index")

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,16 +15,18 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.report import RunReport, unaccounted
-from schemas.tables import PIPELINE_VERSION
+from schemas.tables import ARTICLES, PIPELINE_VERSION
 from tasks.dedup import DEFAULT_THRESHOLD, DedupIndex, dedup_task
-from tasks.discover import batches, discover_task
+from tasks.discover import Discovery, batches, discover_task, split_fetched
 from tasks.extract import extract_task
+from tasks.fetch import Fetcher, FetchPolicy, fetch_pages
 from tasks.normalize import normalize_task
-from tasks.records import RunContext
+from tasks.raw import RAW_DIR, FetchState
+from tasks.records import InputRef, RunContext
 from tasks.store import Staging, Store
 from tasks.strip import strip_task
 from tasks.validate import data_docs_task, validate_task
-from tasks.write import write_report, write_task
+from tasks.write import known_doc_ids, write_report, write_task
 
 DEFAULT_BATCH_SIZE = 500     # big enough that Prefect's ~15 ms per task run stays noise
 
@@ -36,27 +39,32 @@ def commit_task(store: Store, staging: Staging, index: DedupIndex) -> str:
 
 @flow(name="ingest", flow_run_name="ingest-{out}")
 def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int = DEFAULT_BATCH_SIZE,
-           non_arabic: str = "keep", duplicate_threshold: float = DEFAULT_THRESHOLD) -> dict:
-    """`non_arabic`: keep pages that are not mostly Arabic (flagged by `language`) or
-    quarantine them (reason not_arabic). `duplicate_threshold`: estimated Jaccard
-    similarity from which an article is marked a near-duplicate of an earlier one."""
+           non_arabic: str = "keep", duplicate_threshold: float = DEFAULT_THRESHOLD,
+           fetch: dict | None = None) -> dict:
+    """`sources`: files, directories, globs, WARC archives, URL lists, page/feed/sitemap URLs
+    or names from sources.yaml. `non_arabic`: keep pages that are not mostly Arabic (flagged
+    by `language`) or quarantine them (reason not_arabic). `duplicate_threshold`: estimated
+    Jaccard similarity from which an article is marked a near-duplicate of an earlier one.
+    `fetch`: FetchPolicy settings (timeouts, limits, per-host rate, allow_private …)."""
     logger = get_run_logger()
     run = RunContext(run_id=flow_run.id or str(uuid.uuid4()), started_at=datetime.now(timezone.utc),
                      pipeline_version=PIPELINE_VERSION)
     report = RunReport(run.run_id, run.started_at, list(sources), str(out), PIPELINE_VERSION)
 
     with Store(Path(out)) as store:       # one writer per DIR: a second run is refused
-        found, seconds = discover_task(sources, out)
-        report.inputs, report.unchanged = found.inputs, len(found.unchanged)
-        report.stages["discover"].seconds += seconds
-        logger.info("%d inputs: %d new, %d unchanged since an earlier run", found.inputs, len(found.new), len(found.unchanged))
+        found = _discover_and_fetch(sources, Path(out), FetchPolicy.from_settings(fetch), report)
+        logger.info("%d inputs: %d new, %d unchanged since an earlier run, %d failed before extraction",
+                    found.inputs, len(found.new), len(found.unchanged), len(found.rejections))
 
-        if found.new:
+        if found.new or found.rejections:
             staging = store.begin(run.label)
             try:
                 index = DedupIndex.load(staging.index_dir, duplicate_threshold)
-                for batch_no, refs in enumerate(batches(found.new, batch_size)):
+                all_batches = batches(found.new, batch_size)
+                for batch_no, refs in enumerate(all_batches):
                     _ingest_batch(batch_no, refs, run, staging, index, report, non_arabic, logger)
+                if found.rejections:
+                    _write_early_rejections(len(all_batches), found.rejections, run, staging, report)
                 report.check()
                 report.version = Path(commit_task(store, staging, index)).name
             except BaseException:
@@ -68,6 +76,38 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
     summary = report.as_dict()
     summary["report_path"] = str(write_report(summary, Path(out), run))
     return summary
+
+
+def _discover_and_fetch(sources: list[str], out: Path, policy: FetchPolicy, report: RunReport) -> Discovery:
+    """Sources → documents; URL pages are fetched (each its own task, with retries) into
+    the raw zone and then sorted into new and unchanged like files."""
+    known = known_doc_ids(out)
+    fetcher = Fetcher(policy, out / RAW_DIR, FetchState(out / RAW_DIR))
+    try:
+        found, seconds = discover_task(sources, str(out), known, fetcher)
+        report.stages["discover"].seconds += seconds
+        if found.urls:
+            started = time.perf_counter()
+            refs, rejections = fetch_pages(fetcher, found.urls)
+            new, unchanged = split_fetched(refs, known | {r.doc_id for r in found.new + found.unchanged})
+            found.new += new
+            found.unchanged += unchanged
+            found.rejections += rejections
+            found.urls = []
+            report.stages["fetch"].seconds += time.perf_counter() - started
+    finally:
+        fetcher.close()
+    report.inputs, report.unchanged = found.inputs, len(found.unchanged)
+    return found
+
+
+def _write_early_rejections(batch_no, rejections, run, staging, report) -> None:
+    """Inputs that failed before extraction (a fetch, a feed, a WARC record) get their
+    quarantine rows like any batch's."""
+    refs = [InputRef(r.source_uri, r.doc_id, 0) for r in rejections]
+    wrote = write_task(ARTICLES.empty_table(), rejections, str(staging.path), run, batch_no)
+    report.add_stage("write", wrote.stats)
+    report.add_batch(refs, ARTICLES.empty_table(), rejections, wrote.items[0])
 
 
 def _ingest_batch(batch_no, refs, run, staging, index, report, non_arabic, logger) -> None:

@@ -12,7 +12,9 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.records import InputRef
+from tasks.fetch import url_rejection
+from tasks.records import InputRef, Rejection
+from tasks.sources import feed_links, is_url, is_warc, named_sources, sitemap_links, url_list, warc_html_records, xml_kind
 
 # Files a crawler or an editor leaves beside pages; never inputs.
 _IGNORED_PREFIXES = (".", "_", "~")
@@ -26,10 +28,12 @@ class SourceError(Exception):
 class Discovery:
     new: list[InputRef] = field(default_factory=list)
     unchanged: list[InputRef] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)             # pages still to fetch
+    rejections: list[Rejection] = field(default_factory=list)  # inputs that failed before extract
 
     @property
     def inputs(self) -> int:
-        return len(self.new) + len(self.unchanged)
+        return len(self.new) + len(self.unchanged) + len(self.urls) + len(self.rejections)
 
 
 def expand_source(source: str) -> list[Path]:
@@ -60,26 +64,125 @@ def file_digest(path: Path) -> tuple[str, int]:
     return h.hexdigest(), size
 
 
-def discover(sources: list[str], known_doc_ids: set[str]) -> Discovery:
-    """Every file of every source, once; those whose bytes were already processed (in an
-    earlier run, or earlier in this one) are `unchanged`."""
-    found = Discovery()
-    seen_paths: set[Path] = set()
-    seen_ids = set(known_doc_ids)
-    for source in sources:
-        for path in expand_source(source):
-            path = path.resolve()
-            if path in seen_paths:
+SNIFF_BYTES = 64 * 1024
+MAX_SITEMAP_DEPTH = 3
+
+
+class _Walker:
+    """Walks the sources once, sorting what it finds into new, unchanged, URLs to fetch and
+    rejections; the same document twice (by path, URL or bytes) counts once."""
+
+    def __init__(self, known_doc_ids: set[str], raw_dir: Path | None, fetcher=None, max_bytes: int = 50 * 2**20):
+        self.found = Discovery()
+        self.seen_ids = set(known_doc_ids)
+        self.seen: set[str] = set()
+        self.raw_dir, self.fetcher, self.max_bytes = raw_dir, fetcher, max_bytes
+
+    def add_ref(self, ref: InputRef) -> None:
+        if ref.doc_id in self.seen_ids:
+            self.found.unchanged.append(ref)
+        else:
+            self.seen_ids.add(ref.doc_id)
+            self.found.new.append(ref)
+
+    def add_url(self, url: str) -> None:
+        if url not in self.seen:
+            self.seen.add(url)
+            self.found.urls.append(url)
+
+    def source(self, source: str) -> None:
+        named = named_sources(source) if not is_url(source) and not Path(source).exists() else None
+        if named:
+            for s in named:
+                self.source(s)
+        elif is_url(source):
+            self.source_url(source, depth=0)
+        else:
+            for path in expand_source(source):
+                self.file(path.resolve())
+
+    def file(self, path: Path) -> None:
+        if str(path) in self.seen:
+            return
+        self.seen.add(str(path))
+        with open(path, "rb") as f:
+            head = f.read(SNIFF_BYTES)
+        if is_warc(head):
+            self.warc(path)
+            return
+        urls = url_list(head) if len(head) < SNIFF_BYTES else None
+        if urls:
+            for url in urls:
+                self.add_url(url)
+            return
+        doc_id, size = file_digest(path)
+        self.add_ref(InputRef(source_uri=str(path), doc_id=doc_id, size=size))
+
+    def warc(self, path: Path) -> None:
+        from tasks import raw
+
+        for record in warc_html_records(path, self.max_bytes):
+            source_uri = record.url or f"{path}#{record.offset}"
+            if record.error:
+                self.found.rejections.append(url_rejection(source_uri, "discover", "warc_record_unreadable",
+                                                           f"{path.name}: {record.error}"))
                 continue
-            seen_paths.add(path)
-            doc_id, size = file_digest(path)
-            ref = InputRef(source_uri=str(path), doc_id=doc_id, size=size)
-            if doc_id in seen_ids:
-                found.unchanged.append(ref)
+            doc_id = hashlib.sha256(record.payload).hexdigest()
+            stored = raw.put(self.raw_dir, doc_id, record.payload)
+            self.add_ref(InputRef(source_uri=source_uri, doc_id=doc_id, size=len(record.payload), url=record.url,
+                                  raw=str(stored), fetched_at=record.fetched_at))
+
+    def source_url(self, url: str, depth: int) -> None:
+        """A URL given as a source: a page, or a feed or sitemap whose links are the pages."""
+        from tasks import raw
+        from tasks.fetch import FetchError
+
+        if url in self.seen:
+            return
+        self.seen.add(url)
+        if self.fetcher is None:
+            raise SourceError(f"URL sources need the fetcher: {url}")
+        try:
+            fetched = self.fetcher.fetch(url, expect="any")
+        except FetchError as e:
+            self.found.rejections.append(url_rejection(url, "discover", e.reason, e.detail))
+            return
+        data = raw.get(fetched.raw_path)
+        kind = xml_kind(data)
+        try:
+            if kind == "feed":
+                for link in feed_links(data):
+                    self.add_url(link)
+            elif kind == "sitemap":
+                pages, children = sitemap_links(data)
+                for link in pages:
+                    self.add_url(link)
+                for child in children:
+                    if depth < MAX_SITEMAP_DEPTH:
+                        self.source_url(child, depth + 1)
             else:
-                seen_ids.add(doc_id)
-                found.new.append(ref)
-    return found
+                self.add_ref(fetched.ref(url))
+        except Exception as e:   # a broken feed or sitemap is one quarantined input, not a failed run
+            self.found.rejections.append(url_rejection(url, "discover", f"bad_{kind}", f"{type(e).__name__}: {e}"[:300]))
+
+
+def discover(sources: list[str], known_doc_ids: set[str], raw_dir: Path | None = None, fetcher=None) -> Discovery:
+    """Every document of every source, once; those whose bytes were already processed (in
+    an earlier run, or earlier in this one) are `unchanged`. Pages behind URLs (URL lists,
+    feeds, sitemaps) are listed in `urls` for the fetch stage."""
+    walker = _Walker(known_doc_ids, raw_dir, fetcher)
+    for source in sources:
+        walker.source(source)
+    return walker.found
+
+
+def split_fetched(refs: list[InputRef], known_doc_ids: set[str]) -> tuple[list[InputRef], list[InputRef]]:
+    """Fetched pages into (new, unchanged): a 304 or the same bytes as before is unchanged."""
+    new, unchanged, seen = [], [], set(known_doc_ids)
+    for ref in refs:
+        (unchanged if ref.doc_id in seen else new).append(ref)
+        seen.add(ref.doc_id)
+    return new, unchanged
 
 
 def batches(items: list, size: int) -> list[list]:
@@ -89,9 +192,7 @@ def batches(items: list, size: int) -> list[list]:
 
 
 @task(name="discover", cache_policy=NO_CACHE)
-def discover_task(sources: list[str], out_dir: str) -> tuple[Discovery, float]:
-    from tasks.write import known_doc_ids  # the dataset is the ledger of what was processed
-
+def discover_task(sources: list[str], out_dir: str, known: set[str], fetcher=None) -> tuple[Discovery, float]:
     started = time.perf_counter()
-    found = discover(sources, known_doc_ids(Path(out_dir)))
+    found = discover(sources, known, Path(out_dir) / "raw", fetcher)
     return found, time.perf_counter() - started

@@ -10,6 +10,7 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks import raw
 from tasks.records import InputRef, Page, Rejection, StageResult
 
 # Magic numbers of the binary files a crawl or a drop directory picks up by mistake.
@@ -31,8 +32,18 @@ class ExtractError(Exception):
         self.detail = detail
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Text and the encoding it was read with; ExtractError when it is not text."""
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_CODECS = {"windows-1256": "cp1256", "iso-8859-6": "iso8859_6", "arabic": "iso8859_6", "x-mac-arabic": "mac_arabic"}
+
+
+def _declared_charset(data: bytes) -> str | None:
+    m = _META_CHARSET.search(data[:4096])
+    return m.group(1).decode("ascii", "replace") if m else None
+
+
+def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Text and the encoding it was read with; ExtractError when it is not text.
+    `declared`: the charset the HTTP response named; else the page's <meta charset>."""
     if not data.strip():
         raise ExtractError("empty_input", "the file is empty or only whitespace")
     for magic, what in _BINARY_MAGIC.items():
@@ -44,15 +55,24 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("utf-16"), "utf-16"
     if b"\x00" in data[:4096]:
         raise ExtractError("binary_input", "the file holds NUL bytes: binary data, not a page")
+    declared = (declared or _declared_charset(data) or "").lower()
+    if declared and declared not in ("utf-8", "utf8"):
+        try:
+            return data.decode(_CODECS.get(declared, declared)), declared
+        except (LookupError, UnicodeDecodeError):
+            pass                    # a wrong label is common: judge the bytes instead
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    # Most non-UTF-8 Arabic pages are windows-1256 (a superset of most of ISO-8859-6's
-    # letters); take it when it yields Arabic letters, else ask charset-normalizer.
-    text = data.decode("cp1256", errors="replace")
+    # Non-UTF-8 Arabic pages are windows-1256 or ISO-8859-6: the same bytes are letters in
+    # both, so keep the reading where Arabic's commonest letter pair, "ال", is commonest.
+    best = max(((data.decode(codec, errors="replace"), name) for codec, name in
+                (("cp1256", "windows-1256"), ("iso8859_6", "iso-8859-6"))),
+               key=lambda pair: pair[0].count("ال"))
+    text = best[0]
     if len(_ARABIC_LETTER.findall(text)) >= 0.3 * max(1, len(re.findall(r"[^\W\d_]", text))):
-        return text, "windows-1256"
+        return best
     from charset_normalizer import from_bytes
     best = from_bytes(data).best()
     if best is None:
@@ -103,8 +123,10 @@ def extract_batch(refs: list[InputRef]) -> StageResult:
     result = StageResult(items=[])
     for ref in refs:
         try:
-            data = Path(ref.source_uri).read_bytes()
-            result.items.append(extract(ref, data))
+            data = raw.get(ref.raw) if ref.raw else Path(ref.source_uri).read_bytes()
+            page = extract(ref, data)
+            page.fetched_at = ref.fetched_at
+            result.items.append(page)
         except ExtractError as e:
             result.rejections.append(Rejection(ref.source_uri, "extract", e.reason, e.detail, doc_id=ref.doc_id))
         except OSError as e:

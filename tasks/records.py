@@ -36,10 +36,12 @@ class RunContext:
 @dataclass(frozen=True, slots=True)
 class InputRef:
     """One input document found by discover: small enough to pass between tasks."""
-    source_uri: str               # absolute path of the file
+    source_uri: str               # absolute path of the file, or the URL asked for
     doc_id: str                   # sha256 of its bytes
     size: int
-    url: str | None = None
+    url: str | None = None        # the page's URL (after redirects; WARC-Target-URI)
+    raw: str | None = None        # where its bytes are when not at source_uri: the raw zone
+    fetched_at: datetime | None = None
 
 
 @dataclass(slots=True)

@@ -33,3 +33,19 @@ def prefect_api():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture
+def news_server():
+    """A real HTTP server on 127.0.0.1 (tests/newsserver.py), fresh for each test."""
+    from tests.newsserver import start
+
+    server = start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+# What the tests let the fetcher do: reach the loopback test server, without waiting.
+TEST_FETCH = {"allowed_addresses": ["127.0.0.1"], "min_interval": 0.0, "read_timeout": 1.0,
+              "connect_timeout": 1.0, "max_bytes": 2**20, "retry_delays": [0.1, 0.2]}

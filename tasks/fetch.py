@@ -1,0 +1,282 @@
+"""fetch: URL → bytes in the raw zone, politely and safely.
+
+- Time limits: connect and read timeouts; a page larger than `max_bytes` is abandoned
+  while it downloads, not after.
+- Politeness: robots.txt obeyed (Protego, as Scrapy reads it; fetched once per host per
+  run), at most `per_host` requests at once to a host and `min_interval` seconds between
+  them; conditional requests (If-None-Match / If-Modified-Since) so a scheduled run
+  downloads only pages that changed.
+- Safety: every address a host name resolves to is checked before connecting, on every
+  redirect hop, and the connection goes to the address that was checked (no second DNS
+  answer in between). Private, loopback, link-local, multicast and reserved addresses are
+  refused unless the policy allows them (tests allow loopback).
+- Failures are FetchErrors with a stable reason; `transient` ones (timeouts, connection
+  errors, 5xx, 429) are retried by Prefect task retries with backoff, the rest are not.
+"""
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import httpx
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from tasks import raw
+from tasks.records import InputRef, Rejection
+
+USER_AGENT = "khabar/0.2 (Arabic news pipeline; +https://github.com/khabar-news/khabar)"
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+XML_TYPES = ("application/xml", "text/xml", "application/rss+xml", "application/atom+xml",
+             "application/x-gzip", "application/gzip", "application/octet-stream")
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_bytes: int = 10 * 2**20
+    per_host: int = 2
+    min_interval: float = 1.0
+    max_redirects: int = 5
+    retries: int = 2
+    retry_delays: tuple[float, ...] = (2.0, 10.0)
+    allow_private: bool = False
+    # Private addresses allowed one by one (e.g. a test server), when allow_private is off.
+    allowed_addresses: frozenset[str] = frozenset()
+    obey_robots: bool = True
+    user_agent: str = USER_AGENT
+
+    @classmethod
+    def from_settings(cls, settings: dict | None) -> "FetchPolicy":
+        """From a flow parameter (JSON: lists where the policy keeps tuples and sets)."""
+        settings = dict(settings or {})
+        if "retry_delays" in settings:
+            settings["retry_delays"] = tuple(settings["retry_delays"])
+        if "allowed_addresses" in settings:
+            settings["allowed_addresses"] = frozenset(settings["allowed_addresses"])
+        return cls(**settings)
+
+
+class FetchError(Exception):
+    def __init__(self, reason: str, detail: str, transient: bool = False):
+        super().__init__(f"{reason}: {detail}")
+        self.reason, self.detail, self.transient = reason, detail, transient
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str                    # after redirects
+    doc_id: str
+    raw_path: str
+    fetched_at: datetime
+    content_type: str
+    not_modified: bool = False  # a 304: the bytes are those of the last fetch
+
+    def ref(self, requested: str) -> InputRef:
+        return InputRef(source_uri=requested, doc_id=self.doc_id, size=Path(self.raw_path).stat().st_size,
+                        url=self.url, raw=self.raw_path, fetched_at=self.fetched_at)
+
+
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    return not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
+                or ip.is_reserved or ip.is_unspecified or getattr(ip, "is_site_local", False))
+
+
+@dataclass
+class _Host:
+    gate: threading.Semaphore
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    last: float = 0.0
+
+
+class Fetcher:
+    """One per run: an HTTP client, robots.txt per host, the per-host gates."""
+
+    def __init__(self, policy: FetchPolicy, raw_dir: Path, state: raw.FetchState | None = None):
+        self.policy, self.raw_dir, self.state = policy, raw_dir, state
+        self.client = httpx.Client(
+            timeout=httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout),
+            follow_redirects=False, headers={"User-Agent": policy.user_agent}, trust_env=False)
+        self._hosts: dict[str, _Host] = {}
+        self._robots: dict[str, object] = {}
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.client.close()
+        if self.state is not None:
+            self.state.close()
+
+    # -- safety and politeness ---------------------------------------------------------
+    def _address(self, host: str, port: int) -> str:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as e:
+            raise FetchError("dns_error", f"cannot resolve {host}: {e.strerror or e}", transient=True) from None
+        addresses = sorted({info[4][0] for info in infos})
+        for address in addresses:
+            if not (self.policy.allow_private or _is_public(address) or address in self.policy.allowed_addresses):
+                raise FetchError("private_address", f"{host} resolves to {address}, a private, loopback or "
+                                 "link-local address; refused (allow_private is off)")
+        return addresses[0]
+
+    def _host(self, host: str) -> _Host:
+        with self._lock:
+            if host not in self._hosts:
+                self._hosts[host] = _Host(threading.Semaphore(self.policy.per_host))
+            return self._hosts[host]
+
+    def _wait_turn(self, gate: _Host) -> None:
+        with gate.lock:
+            delay = gate.last + self.policy.min_interval - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            gate.last = time.monotonic()
+
+    def allowed_by_robots(self, url: str) -> bool:
+        if not self.policy.obey_robots:
+            return True
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        with self._lock:
+            known = origin in self._robots
+        if not known:
+            from protego import Protego
+
+            try:
+                response = self._request(f"{origin}/robots.txt", {}, self.policy.max_bytes)
+                rules = Protego.parse(response[1].decode("utf-8", "replace")) if response[0] == 200 else None
+                if response[0] >= 500:
+                    rules = Protego.parse("User-agent: *\nDisallow: /")   # as search engines do
+            except FetchError as e:
+                rules = None if not e.transient else Protego.parse("User-agent: *\nDisallow: /")
+            with self._lock:
+                self._robots[origin] = rules
+        rules = self._robots[origin]
+        return rules is None or rules.can_fetch(url, self.policy.user_agent)
+
+    # -- HTTP --------------------------------------------------------------------------
+    def _request(self, url: str, headers: dict, max_bytes: int) -> tuple[int, bytes, httpx.Headers, str]:
+        """One request, redirects followed hop by hop (each hop checked); (status, body,
+        headers, final url)."""
+        seen = set()
+        for _ in range(self.policy.max_redirects + 1):
+            if url in seen:
+                raise FetchError("redirect_loop", f"redirects come back to {url}")
+            seen.add(url)
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise FetchError("bad_url", f"not an http(s) URL: {url}")
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            address = self._address(parts.hostname, port)
+            # Connect to the checked address; the name goes in Host and in TLS SNI.
+            netloc = (f"[{address}]" if ":" in address else address) + (f":{parts.port}" if parts.port else "")
+            target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+            gate = self._host(parts.hostname)
+            with gate.gate:
+                self._wait_turn(gate)
+                try:
+                    request = self.client.build_request(
+                        "GET", target, headers={**headers, "Host": parts.netloc},
+                        extensions={"sni_hostname": parts.hostname} if parts.scheme == "https" else {})
+                    response = self.client.send(request, stream=True)
+                    try:
+                        status = response.status_code
+                        if status in (301, 302, 303, 307, 308) and "location" in response.headers:
+                            url = urljoin(url, response.headers["location"])
+                            continue
+                        declared = int(response.headers.get("content-length") or 0)
+                        if declared > max_bytes:
+                            raise FetchError("too_large", f"{declared} bytes announced, the limit is {max_bytes}")
+                        body = bytearray()
+                        for chunk in response.iter_bytes():
+                            body += chunk
+                            if len(body) > max_bytes:
+                                raise FetchError("too_large", f"more than {max_bytes} bytes")
+                        return status, bytes(body), response.headers, url
+                    finally:
+                        response.close()
+                except httpx.TimeoutException as e:
+                    raise FetchError("timeout", f"{type(e).__name__} after the policy's limits", transient=True) from None
+                except httpx.TransportError as e:
+                    raise FetchError("connection_error", f"{type(e).__name__}: {e}", transient=True) from None
+        raise FetchError("too_many_redirects", f"more than {self.policy.max_redirects} redirects")
+
+    def fetch(self, url: str, expect: str = "html") -> Fetched:
+        """A page (expect="html": anything else is refused) or whatever a source URL holds
+        (expect="any": a page, a feed or a sitemap), stored in the raw zone."""
+        if not self.allowed_by_robots(url):
+            raise FetchError("robots_disallowed", f"robots.txt of {urlsplit(url).netloc} disallows {url}")
+        known = self.state.get(url) if self.state is not None and expect == "html" else None
+        headers = {}
+        if known is not None and raw.raw_path(self.raw_dir, known.doc_id).is_file():
+            if known.etag:
+                headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                headers["If-Modified-Since"] = known.last_modified
+        status, body, response_headers, final = self._request(url, headers, self.policy.max_bytes)
+        now = datetime.now(timezone.utc)
+        if status == 304 and headers:
+            return Fetched(final, known.doc_id, str(raw.raw_path(self.raw_dir, known.doc_id)), known.fetched_at,
+                           "text/html", not_modified=True)
+        if status == 429 or status >= 500:
+            raise FetchError(f"http_{status}", f"the server answered {status}", transient=True)
+        if status >= 400:
+            raise FetchError(f"http_{status}", f"the server answered {status}")
+        if status != 200:
+            raise FetchError(f"http_{status}", f"unexpected status {status}")
+        content_type = response_headers.get("content-type", "").split(";")[0].strip().lower()
+        if expect == "html" and content_type and content_type not in HTML_TYPES and not content_type.startswith("text/"):
+            raise FetchError("not_html", f"content type {content_type}, not an HTML page")
+        doc_id = hashlib.sha256(body).hexdigest()
+        path = raw.put(self.raw_dir, doc_id, body)
+        if self.state is not None and expect == "html":
+            self.state.put(url, raw.Validators(response_headers.get("etag"), response_headers.get("last-modified"),
+                                               doc_id, now))
+        return Fetched(final, doc_id, str(path), now, content_type)
+
+
+def _transient(task, task_run, state) -> bool:
+    """Prefect retries a fetch only when waiting can help."""
+    error = state.data
+    return isinstance(error, FetchError) and error.transient
+
+
+@task(name="fetch", cache_policy=NO_CACHE, task_run_name="fetch-{url}", retry_condition_fn=_transient)
+def fetch_page_task(fetcher: Fetcher, url: str) -> Fetched:
+    return fetcher.fetch(url)
+
+
+def fetch_pages(fetcher: Fetcher, urls: list[str]) -> tuple[list[InputRef], list[Rejection]]:
+    """Every URL fetched as its own Prefect task (retried with backoff when transient),
+    concurrently within the per-host limits; a URL that fails gets a quarantine row."""
+    policy = fetcher.policy
+    fetch = fetch_page_task.with_options(retries=policy.retries, retry_delay_seconds=list(policy.retry_delays))
+    futures = [(url, fetch.submit(fetcher, url)) for url in urls]
+    refs, rejections = [], []
+    for url, future in futures:
+        future.wait()
+        state = future.state
+        if state.is_completed():
+            refs.append(future.result().ref(url))
+            continue
+        error = state.result(raise_on_failure=False)
+        if isinstance(error, FetchError):
+            rejections.append(url_rejection(url, "fetch", error.reason, error.detail))
+        else:
+            rejections.append(url_rejection(url, "fetch", "fetch_failed", f"{type(error).__name__}: {error}"[:300]))
+    return refs, rejections
+
+
+def url_rejection(url: str, stage: str, reason: str, detail: str) -> Rejection:
+    """A URL that never became bytes has no doc_id of its own: one derived from the URL keeps
+    the run's accounting (one doc_id per input) without ever matching a page's."""
+    return Rejection(url, stage, reason, detail, doc_id="url:" + hashlib.sha256(url.encode()).hexdigest()[:60])

@@ -1,0 +1,191 @@
+"""What a source holds, by content, not by name: a page, a WARC archive, a list of URLs, an
+RSS/Atom feed or a sitemap (index, plain or news). Pure parsing; fetching is fetch.py's.
+
+Named sources for deployments are listed in sources.yaml at the project's root:
+
+    sources:
+      seeds: [seeds/]
+      wire: [https://example.com/rss.xml, https://example.com/sitemap-news.xml]
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+
+SOURCES_FILE = Path(__file__).resolve().parent.parent / "sources.yaml"
+MAX_URLS_PER_SOURCE = 100_000
+MAX_XML_BYTES = 50 * 2**20          # a sitemap is at most 50 MB uncompressed (sitemaps.org)
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+
+def is_url(text: str) -> bool:
+    return bool(_URL.match(text.strip()))
+
+
+def named_sources(name: str, path: Path = SOURCES_FILE) -> list[str] | None:
+    """The sources a name stands for in sources.yaml, or None if it names none."""
+    if not path.is_file():
+        return None
+    entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("sources") or {}
+    value = entries.get(name)
+    return [str(v) for v in value] if value else None
+
+
+# -- URL lists ---------------------------------------------------------------------------
+def url_list(data: bytes) -> list[str] | None:
+    """The URLs of a text file that holds only URLs (blank lines and # comments allowed),
+    else None (it is a page)."""
+    try:
+        text = data[: 4 * 2**20].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    lines = [ln.strip() for ln in text.splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith("#")]
+    if not lines or not all(is_url(ln) for ln in lines):
+        return None
+    return lines[:MAX_URLS_PER_SOURCE]
+
+
+# -- feeds and sitemaps ------------------------------------------------------------------
+def _xml_bytes(data: bytes) -> bytes:
+    if data[:2] == b"\x1f\x8b":
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
+            data = f.read(MAX_XML_BYTES + 1)
+        if len(data) > MAX_XML_BYTES:
+            raise ValueError("sitemap larger than 50 MB uncompressed")
+    return data
+
+
+def xml_kind(data: bytes) -> str | None:
+    """'feed', 'sitemap' or None, from the document's root element."""
+    head = _xml_bytes(data[: 2**20] if data[:2] != b"\x1f\x8b" else data)[:4096].lower()
+    if b"<urlset" in head or b"<sitemapindex" in head:
+        return "sitemap"
+    if b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head:
+        return "feed"
+    return None
+
+
+def feed_links(data: bytes) -> list[str]:
+    import feedparser
+
+    parsed = feedparser.parse(data)
+    links = []
+    for entry in parsed.entries:
+        link = entry.get("link")
+        if link and is_url(link) and link not in links:
+            links.append(link)
+    return links[:MAX_URLS_PER_SOURCE]
+
+
+def sitemap_links(data: bytes) -> tuple[list[str], list[str]]:
+    """(page URLs, child sitemap URLs). The XML parser resolves no entities and reads no
+    network: a hostile sitemap cannot expand or fetch anything."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
+    root = etree.fromstring(_xml_bytes(data), parser)
+    if root is None:
+        return [], []
+    pages, children = [], []
+    for loc in root.iter("{*}loc"):
+        parent = etree.QName(loc.getparent()).localname if loc.getparent() is not None else ""
+        url = (loc.text or "").strip()
+        if not is_url(url):
+            continue
+        (children if parent == "sitemap" else pages).append(url)
+    return pages[:MAX_URLS_PER_SOURCE], children[:MAX_URLS_PER_SOURCE]
+
+
+# -- WARC --------------------------------------------------------------------------------
+def is_warc(head: bytes) -> bool:
+    if head.startswith(b"WARC/"):
+        return True
+    if head[:2] == b"\x1f\x8b":
+        try:
+            return gzip.GzipFile(fileobj=io.BytesIO(head)).read(5) == b"WARC/"
+        except (OSError, EOFError):
+            return False
+    return False
+
+
+@dataclass(frozen=True)
+class WarcRecord:
+    url: str | None
+    fetched_at: datetime | None
+    payload: bytes | None      # None when the record could not be read
+    offset: int
+    error: str | None = None
+
+
+def warc_html_records(path: Path, max_bytes: int) -> Iterator[WarcRecord]:
+    """HTML response records of a WARC, one at a time (memory holds one record). A record
+    that cannot be read (truncated archive) is yielded with its error; the rest of the
+    archive after it cannot be located, so iteration stops there."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(path, "rb") as f:
+        records = ArchiveIterator(f)
+        offset = end = 0        # where the current record starts; where the last whole one ended
+        while True:
+            try:
+                record = next(records)
+                if not record.rec_type:
+                    # What warcio makes of a cut gzip member: a record with no type.
+                    yield WarcRecord(None, None, None, end, f"the record after offset {end} is cut short (truncated archive)")
+                    return
+                html = record.rec_type == "response" and record.http_headers is not None and (
+                    (record.http_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
+                    in ("", "text/html", "application/xhtml+xml"))
+                payload = _read_up_to(record.content_stream(), max_bytes + 1) if html else b""
+                # Only after reading: these read the record to its end.
+                offset = records.get_record_offset()
+                end = offset + records.get_record_length()
+                if not html:
+                    continue
+                if len(payload) > max_bytes:
+                    yield WarcRecord(record.rec_headers.get_header("WARC-Target-URI"), None, None, offset,
+                                     f"record larger than {max_bytes} bytes")
+                    continue
+                yield WarcRecord(record.rec_headers.get_header("WARC-Target-URI"),
+                                 _warc_date(record.rec_headers.get_header("WARC-Date")), payload, offset)
+            except StopIteration:
+                # warcio ends quietly at a cut record: bytes left after the last whole record
+                # are a truncated one, and it is an input that must not vanish.
+                size = path.stat().st_size
+                if size - end > 4:
+                    yield WarcRecord(None, None, None, end, f"the archive ends with {size - end} bytes that are not "
+                                     "a whole record (truncated)")
+                return
+            except Exception as e:  # warcio raises several kinds on a cut archive
+                yield WarcRecord(None, None, None, offset, f"unreadable record after offset {offset}: "
+                                 f"{type(e).__name__}: {e}"[:300])
+                return
+
+
+def _read_up_to(stream, limit: int) -> bytes:
+    """warcio's readers may return less than asked: read until the end or the limit."""
+    chunks, total = [], 0
+    while total < limit:
+        chunk = stream.read(min(1 << 16, limit - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def _warc_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+    except ValueError:
+        return None

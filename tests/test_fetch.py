@@ -1,0 +1,61 @@
+"""The fetcher against a real HTTP server on 127.0.0.1 (no Prefect: retries are tested end
+to end in test_sources_e2e.py)."""
+import pytest
+
+from tasks import raw
+from tasks.fetch import Fetcher, FetchError, FetchPolicy
+from tests.conftest import TEST_FETCH
+
+
+@pytest.fixture
+def fetcher(tmp_path):
+    f = Fetcher(FetchPolicy.from_settings(TEST_FETCH), tmp_path / "raw", raw.FetchState(tmp_path / "raw"))
+    yield f
+    f.close()
+
+
+def reason(fetcher, url, **kw):
+    with pytest.raises(FetchError) as e:
+        fetcher.fetch(url, **kw)
+    return e.value.reason, e.value.transient
+
+
+def test_a_page_lands_in_the_raw_zone_and_a_second_fetch_is_conditional(fetcher, news_server):
+    url = news_server.base + "/articles/utf8.html"
+    first = fetcher.fetch(url)
+    assert raw.get(first.raw_path).decode().startswith("<!DOCTYPE html>") and not first.not_modified
+    second = fetcher.fetch(url)
+    assert second.not_modified and second.doc_id == first.doc_id
+    assert news_server.conditional_hits["/articles/utf8.html"] == 1
+
+
+def test_every_failure_has_its_reason(fetcher, news_server):
+    base = news_server.base
+    assert reason(fetcher, base + "/private/secret.html") == ("robots_disallowed", False)
+    assert reason(fetcher, base + "/missing.html") == ("http_404", False)
+    assert reason(fetcher, base + "/flaky.html") == ("http_503", True)
+    assert reason(fetcher, base + "/slow.html") == ("timeout", True)
+    assert reason(fetcher, base + "/loop1") == ("redirect_loop", False)
+    assert reason(fetcher, base + "/big.html") == ("too_large", False)
+    assert reason(fetcher, base + "/image.png") == ("not_html", False)
+    assert reason(fetcher, "ftp://example.com/x") == ("bad_url", False)
+
+
+def test_private_and_loopback_addresses_are_refused_by_default_also_after_a_redirect(tmp_path, news_server):
+    strict = Fetcher(FetchPolicy(min_interval=0, obey_robots=False), tmp_path / "raw")
+    assert reason(strict, news_server.base + "/articles/utf8.html")[0] == "private_address"
+    assert reason(strict, news_server.base.replace("127.0.0.1", "localhost") + "/articles/utf8.html")[0] == "private_address"
+    # 127.0.0.1 allowed, the redirect's 127.0.0.2 is not: refused before connecting.
+    only_server = Fetcher(FetchPolicy.from_settings({**TEST_FETCH, "obey_robots": False}), tmp_path / "raw2")
+    assert reason(only_server, news_server.base + "/to-other-loopback")[0] == "private_address"
+    assert "/articles/utf8.html" not in news_server.hits
+
+
+def test_per_host_interval_is_kept(tmp_path, news_server):
+    import time
+
+    polite = Fetcher(FetchPolicy.from_settings({**TEST_FETCH, "min_interval": 0.3, "obey_robots": False}), tmp_path / "raw")
+    started = time.monotonic()
+    for _ in range(3):
+        polite.fetch(news_server.base + "/articles/utf8.html")
+    assert time.monotonic() - started >= 0.6

@@ -1,0 +1,90 @@
+"""What a source holds: URL lists, feeds, sitemaps (gzip too), WARC archives — by content."""
+import gzip
+from io import BytesIO
+
+from tasks.discover import discover
+from tasks.sources import feed_links, is_warc, sitemap_links, url_list, warc_html_records, xml_kind
+from tests.newsserver import article, rss, urlset
+
+BASE = "http://news.example"
+
+
+def write_warc(path, pages, truncate_at=None):
+    """A WARC.gz with HTML responses, an image response and a request record."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buffer = BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    starts = []                             # where each response record begins
+    for url, html, content_type in pages:
+        starts.append(buffer.tell())
+        headers = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(html), http_headers=headers))
+        writer.write_record(writer.create_warc_record(url, "request", payload=BytesIO(b"GET / HTTP/1.1\r\n\r\n")))
+    data = buffer.getvalue()
+    path.write_bytes(data[:truncate_at] if truncate_at else data)
+    return starts
+
+
+def test_url_lists_feeds_and_sitemaps_are_told_apart_by_content():
+    assert url_list(b"# wire\nhttps://a.example/1\n\nhttp://b.example/2\n") == ["https://a.example/1", "http://b.example/2"]
+    assert url_list("خبر\nhttps://a.example/1".encode()) is None
+    assert xml_kind(rss(BASE, ["/a"])) == "feed" and xml_kind(urlset(BASE, ["/a"])) == "sitemap"
+    assert xml_kind(gzip.compress(urlset(BASE, ["/a"]))) == "sitemap"
+    assert feed_links(rss(BASE, ["/a", "/b", "/a"])) == [f"{BASE}/a", f"{BASE}/b"]
+    assert sitemap_links(gzip.compress(urlset(BASE, ["/x", "/y"]))) == ([f"{BASE}/x", f"{BASE}/y"], [])
+    index = b"<sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'><sitemap><loc>http://n.example/s1.xml</loc></sitemap></sitemapindex>"
+    assert sitemap_links(index) == ([], ["http://n.example/s1.xml"])
+
+
+def test_a_sitemap_with_entity_expansion_expands_nothing():
+    bomb = (b"<?xml version='1.0'?><!DOCTYPE lolz [<!ENTITY lol 'lol'><!ENTITY lol2 '&lol;&lol;&lol;&lol;'>"
+            b"<!ENTITY ext SYSTEM 'file:///etc/passwd'>]>"
+            b"<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'><url><loc>http://a.example/&lol2;&ext;</loc></url></urlset>")
+    pages, _ = sitemap_links(bomb)
+    assert all("lollol" not in p and "root:" not in p for p in pages)
+
+
+def test_warc_html_responses_are_streamed_with_url_and_date(tmp_path):
+    warc = tmp_path / "crawl.warc.gz"
+    write_warc(warc, [(f"{BASE}/1", article("خبر أول").encode(), "text/html; charset=utf-8"),
+                      (f"{BASE}/logo.png", b"\x89PNG", "image/png"),
+                      (f"{BASE}/2", article("خبر ثان").encode(), "text/html")])
+    assert is_warc(warc.read_bytes()[:100])
+    records = list(warc_html_records(warc, 2**20))
+    assert [r.url for r in records] == [f"{BASE}/1", f"{BASE}/2"]
+    assert all(r.payload.startswith(b"<!DOCTYPE html>") and r.fetched_at is not None and not r.error for r in records)
+
+
+def test_a_truncated_warc_gives_its_good_records_and_one_quarantined(tmp_path):
+    warc = tmp_path / "cut.warc.gz"
+    pages = [(f"{BASE}/{n}", article(f"خبر {n}").encode(), "text/html") for n in range(3)]
+    starts = write_warc(warc, pages)
+    write_warc(warc, pages, truncate_at=starts[2] + 200)      # cut inside the third response
+    found = discover([str(warc)], set(), tmp_path / "raw")
+    assert len(found.new) == 2 and [r.url for r in found.new] == [f"{BASE}/0", f"{BASE}/1"]
+    assert [r.reason for r in found.rejections] == ["warc_record_unreadable"]
+    assert found.inputs == 3
+
+
+def test_discovery_sorts_files_warcs_and_url_lists(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "page.html").write_text(article("خبر"), encoding="utf-8")
+    (tmp_path / "in" / "urls.txt").write_text(f"{BASE}/a\n{BASE}/b\n{BASE}/a\n", encoding="utf-8")
+    write_warc(tmp_path / "in" / "crawl.warc.gz", [(f"{BASE}/w", article("خبر من الأرشيف").encode(), "text/html")])
+    found = discover([str(tmp_path / "in")], set(), tmp_path / "raw")
+    assert found.urls == [f"{BASE}/a", f"{BASE}/b"]
+    assert sorted(r.url or "file" for r in found.new) == ["file", f"{BASE}/w"]
+    warc_ref = next(r for r in found.new if r.url)
+    assert warc_ref.raw and warc_ref.source_uri == f"{BASE}/w" and warc_ref.fetched_at is not None
+
+
+def test_named_sources_come_from_sources_yaml(tmp_path):
+    from tasks.sources import SOURCES_FILE, named_sources
+
+    assert named_sources("seeds") == ["seeds/"] and SOURCES_FILE.name == "sources.yaml"
+    assert named_sources("no-such-name") is None
+    custom = tmp_path / "sources.yaml"
+    custom.write_text("sources:\n  wire: [https://a.example/rss.xml, drops/]\n", encoding="utf-8")
+    assert named_sources("wire", custom) == ["https://a.example/rss.xml", "drops/"]
