@@ -90,20 +90,52 @@ def text_lines(text: str) -> list[str]:
     return [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
 
 
+# htmldate reads the date from the page's metadata (Open Graph, JSON-LD, <time>…) reliably;
+# its "extensive search" of the text does not know Arabic months and turns "3 حزيران 2024"
+# into 2024-01-01 without a word. So: metadata only, then our Arabic date parser on the text.
+HTMLDATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+DATE_SCAN_CHUNKS = 400
+DATE_CHUNK_MAX_WORDS = 12
+
+
+def arabic_date_in_html(html: str) -> str | None:
+    """The first short text chunk of the page that is a date, as written ("3 حزيران 2024",
+    "نشر في: 14 مايو 2024"), or None."""
+    import lxml.html
+
+    from tasks.dates import parse_date
+
+    try:
+        tree = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return None
+    for element in tree.iter("script", "style", "noscript"):
+        element.text = None
+    for n, chunk in enumerate(tree.itertext()):
+        if n >= DATE_SCAN_CHUNKS:
+            break
+        chunk = " ".join(chunk.split())
+        if chunk and len(chunk.split()) <= DATE_CHUNK_MAX_WORDS and parse_date(chunk):
+            return chunk
+    return None
+
+
 def html_page(ref: InputRef, text: str, encoding: str) -> Page:
     # Imported here: trafilatura's import pulls lxml and its models (~0.5 s).
     from trafilatura import bare_extraction
 
     doc = bare_extraction(text, url=ref.url, with_metadata=True, deduplicate=False,
-                          include_comments=False, include_tables=False, favor_precision=False)
+                          include_comments=False, include_tables=False, favor_precision=False,
+                          date_extraction_params=HTMLDATE_PARAMS)
     if doc is None or not (doc.text or "").strip():
         raise ExtractError("no_main_text", "trafilatura found no main text in this HTML page")
     lines: list[str] = []
     for paragraph in doc.text.split("\n"):
         lines.extend([paragraph.strip(), ""])
     tags = [t.strip() for t in (doc.tags or []) if t and t.strip()]
+    published = doc.date or arabic_date_in_html(text)
     return Page(doc_id=ref.doc_id, source_uri=ref.source_uri, lines=lines, content_type="html",
-                encoding=encoding, url=doc.url or ref.url, title=doc.title, published=doc.date,
+                encoding=encoding, url=doc.url or ref.url, title=doc.title, published=published,
                 sitename=doc.sitename, tags=tags)
 
 

@@ -92,6 +92,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/feed.xml":
             return self.send(200, rss(base, ["/articles/utf8.html", "/articles/cp1256.html", "/flaky.html",
                                              "/private/secret.html", "/missing.html"]), "application/rss+xml")
+        if path == "/good-feed.xml":
+            return self.send(200, rss(base, ["/articles/utf8.html", "/articles/cp1256.html",
+                                             "/articles/iso8859-6.html"]), "application/rss+xml")
         if path == "/sitemap_index.xml":
             index = (f"<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
                      f"<sitemap><loc>{base}/sitemap-news.xml</loc></sitemap></sitemapindex>").encode()

@@ -58,3 +58,16 @@ def test_batch_turns_failures_into_rejections(tmp_path):
     result = extract_batch([ref(str(good)), ref(str(empty)), ref(str(missing))])
     assert [p.source_uri for p in result.items] == [str(good)]
     assert {(r.source_uri, r.reason) for r in result.rejections} == {(str(empty), "empty_input"), (str(missing), "unreadable")}
+
+
+def test_html_date_from_metadata_else_arabic_text_never_htmldates_january_first():
+    body = "<p>" + "وقال المتحدث إن المحادثات ستتواصل خلال الأسبوع المقبل في العاصمة. " * 6 + "</p>"
+    with_meta = (f"<html><head><title>خبر</title><meta property='article:published_time' content='2024-05-14T09:00:00+03:00'>"
+                 f"</head><body><article>{body}</article></body></html>")
+    assert extract(ref("/x/a.html"), with_meta.encode()).published.startswith("2024-05-14T09:00:00")
+    levantine = (f"<html><head><title>خبر</title></head><body><div class='meta'><span>بيروت</span>"
+                 f"<span class='date'>3 حزيران 2024</span></div><article>{body}</article></body></html>")
+    page = extract(ref("/x/b.html"), levantine.encode())
+    assert page.published == "3 حزيران 2024"          # htmldate alone says 2024-01-01
+    undated = f"<html><head><title>خبر</title></head><body><article>{body}</article></body></html>"
+    assert extract(ref("/x/c.html"), undated.encode()).published is None

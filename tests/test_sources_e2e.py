@@ -55,3 +55,31 @@ def test_a_warc_archive_end_to_end(prefect_api, tmp_path):
     assert all(r["fetched_at"] is not None for r in rows)
     assert report["quarantine_reasons"] == {"warc_record_unreadable": 1}
     assert report["inputs"] == 5 and report["unchanged"] == 1
+
+
+def test_khabar_run_on_a_feed_url_twice(prefect_api, news_server, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from prefect.settings import PREFECT_API_URL
+
+    from tests.conftest import ROOT
+
+    feed, out = f"{news_server.base}/good-feed.xml", tmp_path / "data"
+    command = [sys.executable, "-m", "flows.cli", "run", feed, "--out", str(out), "--allow-private", "--host-interval", "0"]
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PYTHONPATH": str(ROOT)}
+    first = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr[-2000:]
+    rows = ds.dataset(out / "articles", format="parquet").to_table().to_pylist()
+    assert sorted(Path(r["url"]).name for r in rows) == ["cp1256.html", "iso8859-6.html", "utf8.html"]
+    assert all(r["title"] and len(r["body"].split()) > 40 and r["published_at"] is not None for r in rows)
+    plain_hits = sum(news_server.hits.get(p, 0) for p in news_server.hits if p.startswith("/articles/"))
+
+    second = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "unchanged 3" in second.stdout and "dataset unchanged" in second.stdout
+    assert ds.dataset(out / "articles", format="parquet").to_table().num_rows == 3
+    # The second run only asked "changed since?" and got 304s: no page was sent again.
+    assert sum(news_server.conditional_hits.get(p, 0) for p in news_server.conditional_hits if p.startswith("/articles/")) == 3
+    assert sum(news_server.hits.get(p, 0) for p in news_server.hits if p.startswith("/articles/")) == plain_hits + 3
