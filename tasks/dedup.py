@@ -1,5 +1,6 @@
 """Duplicates across runs and outlets: exact (same `content_hash`, computed from the search
-form) and near (MinHash LSH over word shingles of the search form). Duplicates are kept and
+form) and near (MinHash signatures of word 3-grams of the search form; LSH bands propose
+candidates, the estimated Jaccard similarity decides). Duplicates are kept and
 marked: `duplicate_of` is the `article_id` of the first article seen with that content.
 
 The index (article_id, content_hash, MinHash signature) is a Parquet file inside each
@@ -55,109 +56,168 @@ class _Hasher:
         return m.hashvalues.astype(np.uint32)
 
 
-def _minhash(signature: np.ndarray, hasher: _Hasher):
-    from datasketch import MinHash
+class _Bands:
+    """LSH band tables as sorted numpy arrays: ~12 bytes per article and band, where a dict
+    of sets (datasketch's MinHashLSH) takes ~300, and loading is an array read, not a
+    rebuild. New entries wait in a small dict until `flush` merges them in."""
 
-    return MinHash(num_perm=NUM_PERM, seed=1, hashfunc=zlib.crc32, hashvalues=signature,
-                   permutations=hasher.template.permutations, scheme=hasher.template.scheme)
+    def __init__(self, bands: int, rows: int):
+        self.bands, self.rows = bands, rows
+        rng = np.random.default_rng(7)
+        self._mix = rng.integers(1, 2**63 - 1, size=rows, dtype=np.uint64) | np.uint64(1)
+        self.keys = [np.empty(0, np.uint64) for _ in range(bands)]
+        self.positions = [np.empty(0, np.int64) for _ in range(bands)]
+        self._pending: dict[tuple[int, int], list[int]] = {}
+
+    def band_keys(self, signatures: np.ndarray) -> np.ndarray:
+        """(n, bands) uint64: each band's rows mixed into one number (collisions only add
+        candidates; the Jaccard check removes them)."""
+        s = signatures[:, : self.bands * self.rows].astype(np.uint64).reshape(-1, self.bands, self.rows)
+        with np.errstate(over="ignore"):
+            return (s * self._mix).sum(axis=2, dtype=np.uint64)
+
+    def add(self, position: int, keys: np.ndarray) -> None:
+        for band, key in enumerate(keys.tolist()):
+            self._pending.setdefault((band, key), []).append(position)
+
+    def bulk(self, positions: np.ndarray, keys: np.ndarray) -> None:
+        for band in range(self.bands):
+            self.keys[band] = np.concatenate([self.keys[band], keys[:, band]])
+            self.positions[band] = np.concatenate([self.positions[band], positions])
+            order = np.argsort(self.keys[band], kind="stable")
+            self.keys[band], self.positions[band] = self.keys[band][order], self.positions[band][order]
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        by_band: list[tuple[list, list]] = [([], []) for _ in range(self.bands)]
+        for (band, key), positions in self._pending.items():
+            by_band[band][0].extend([key] * len(positions))
+            by_band[band][1].extend(positions)
+        for band, (keys, positions) in enumerate(by_band):
+            if keys:
+                merged_keys = np.concatenate([self.keys[band], np.array(keys, np.uint64)])
+                merged_pos = np.concatenate([self.positions[band], np.array(positions, np.int64)])
+                order = np.argsort(merged_keys, kind="stable")
+                self.keys[band], self.positions[band] = merged_keys[order], merged_pos[order]
+        self._pending.clear()
+
+    def candidates(self, keys: np.ndarray) -> set[int]:
+        found: set[int] = set()
+        for band, key in enumerate(keys.tolist()):
+            table = self.keys[band]
+            lo = np.searchsorted(table, np.uint64(key), "left")
+            hi = np.searchsorted(table, np.uint64(key), "right")
+            if hi > lo:
+                found.update(self.positions[band][lo:hi].tolist())
+            found.update(self._pending.get((band, key), ()))
+        return found
+
+
+def _lsh_shape(threshold: float) -> tuple[int, int]:
+    """Bands and rows for candidates down to threshold - LSH_MARGIN, false negatives
+    weighted 4:1 (LSH only proposes; the Jaccard estimate decides)."""
+    from datasketch.lsh import _optimal_param
+
+    return _optimal_param(max(0.05, threshold - LSH_MARGIN), NUM_PERM, 0.2, 0.8)
 
 
 @dataclass
 class DedupIndex:
     threshold: float = DEFAULT_THRESHOLD
-    by_hash: dict[str, str] = field(default_factory=dict)          # content_hash → first article_id
-    signatures: dict[str, np.ndarray] = field(default_factory=dict)  # article_id → signature
-    hashes: dict[str, str] = field(default_factory=dict)            # article_id → content_hash
-    originals: dict[str, str] = field(default_factory=dict)         # duplicate's article_id → original's
-    rank: dict[str, int] = field(default_factory=dict)              # article_id → when first seen
 
     def __post_init__(self):
-        from datasketch import MinHashLSH
-
         self._hasher = _Hasher.make()
-        # LSH only proposes candidates: tuned for recall (a lower threshold, false negatives
-        # weighted 4:1), then each candidate's estimated Jaccard decides.
-        self._lsh = MinHashLSH(threshold=max(0.05, self.threshold - LSH_MARGIN), num_perm=NUM_PERM, weights=(0.2, 0.8))
-        self._next_rank = 0
+        self._bands = _Bands(*_lsh_shape(self.threshold))
+        self._chunks: list[np.ndarray] = []            # signatures, in blocks
+        self._signatures = np.empty((0, NUM_PERM), np.uint32)
+        self.ids: list[str] = []                        # position → article_id (first seen first)
+        self.hashes: list[str] = []
+        self.originals: list[int] = []                  # position → original's position, or -1
+        self.alive: list[bool] = []
+        self.position: dict[str, int] = {}             # live article_id → position
 
     def __len__(self) -> int:
-        return len(self.signatures)
+        return len(self.position)
+
+    def _signature(self, pos: int) -> np.ndarray:
+        if pos >= len(self._signatures):
+            self._signatures = np.concatenate([self._signatures, *self._chunks]) if self._chunks else self._signatures
+            self._chunks = []
+        return self._signatures[pos]
 
     # -- persistence ---------------------------------------------------------------------
     @classmethod
     def load(cls, index_dir: Path, threshold: float = DEFAULT_THRESHOLD) -> "DedupIndex":
         index = cls(threshold=threshold)
         path = index_dir / INDEX_FILE
-        if path.is_file():
-            table = pq.read_table(path, schema=INDEX_SCHEMA)
-            for article_id, content_hash, blob, original in zip(
-                    *(table.column(c).to_pylist() for c in INDEX_SCHEMA.names)):
-                index._add(article_id, content_hash, np.frombuffer(blob, dtype=np.uint32), original)
+        if not path.is_file():
+            return index
+        table = pq.read_table(path, schema=INDEX_SCHEMA)
+        ids = table.column("article_id").to_pylist()
+        if not ids:
+            return index
+        signatures = np.frombuffer(b"".join(table.column("signature").to_pylist()), np.uint32).reshape(len(ids), NUM_PERM)
+        index.ids, index.hashes = ids, table.column("content_hash").to_pylist()
+        index.position = {a: i for i, a in enumerate(ids)}
+        index.originals = [index.position.get(o, -1) if o else -1 for o in table.column("duplicate_of").to_pylist()]
+        index.alive = [True] * len(ids)
+        index._signatures = signatures.copy()
+        index._bands.bulk(np.arange(len(ids), dtype=np.int64), index._bands.band_keys(signatures))
         return index
 
     def save(self, index_dir: Path) -> Path:
         from tasks.write import atomic_write_table
 
-        order = sorted(self.signatures, key=self.rank.__getitem__)
+        live = [p for p, alive in enumerate(self.alive) if alive]
         table = pa.table({
-            "article_id": order,
-            "content_hash": [self.hashes[a] for a in order],
-            "signature": [self.signatures[a].tobytes() for a in order],
-            "duplicate_of": [self.originals.get(a) for a in order],
+            "article_id": [self.ids[p] for p in live],
+            "content_hash": [self.hashes[p] for p in live],
+            "signature": [self._signature(p).tobytes() for p in live],
+            "duplicate_of": [self.ids[self.originals[p]] if self.originals[p] >= 0 else None for p in live],
         }, schema=INDEX_SCHEMA)
         return atomic_write_table(table, index_dir / INDEX_FILE)
 
     # -- use ---------------------------------------------------------------------------
-    def _add(self, article_id: str, content_hash: str, signature: np.ndarray, original: str | None) -> None:
-        if article_id in self.signatures:
-            self.remove(article_id)
-        self.by_hash.setdefault(content_hash, article_id)
-        self.signatures[article_id] = signature
-        self.hashes[article_id] = content_hash
-        if original:
-            self.originals[article_id] = original
-        self.rank[article_id] = self._next_rank
-        self._next_rank += 1
-        self._lsh.insert(article_id, _minhash(signature, self._hasher))
+    def _add(self, article_id: str, content_hash: str, signature: np.ndarray, original: int) -> int:
+        self.remove(article_id)
+        pos = len(self.ids)
+        self.ids.append(article_id)
+        self.hashes.append(content_hash)
+        self.originals.append(original)
+        self.alive.append(True)
+        self.position[article_id] = pos
+        self._chunks.append(signature.reshape(1, -1))
+        self._bands.add(pos, self._bands.band_keys(signature.reshape(1, -1))[0])
+        if len(self._bands._pending) > 50_000:
+            self._bands.flush()
+        return pos
 
     def remember(self, article_id: str, content_hash: str, search_text: str, duplicate_of: str | None) -> None:
         """Add an article whose `duplicate_of` is already known (rebuilding from the data)."""
-        self._add(article_id, content_hash, self._hasher.signature(search_text), duplicate_of)
+        original = self.position.get(duplicate_of, -1) if duplicate_of else -1
+        self._add(article_id, content_hash, self._hasher.signature(search_text), original)
 
     def remove(self, article_id: str) -> None:
         """Forget an article (its page changed or is gone), so it cannot be its own original."""
-        if article_id not in self.signatures:
-            return
-        self._lsh.remove(article_id)
-        content_hash = self.hashes.pop(article_id)
-        del self.signatures[article_id], self.rank[article_id]
-        self.originals.pop(article_id, None)
-        if self.by_hash.get(content_hash) == article_id:
-            # The next article seen with this content becomes the one others point at.
-            rest = [a for a, h in self.hashes.items() if h == content_hash]
-            if rest:
-                self.by_hash[content_hash] = min(rest, key=self.rank.__getitem__)
-            else:
-                del self.by_hash[content_hash]
-
-    def _root(self, article_id: str) -> str:
-        return self.originals.get(article_id, article_id)
+        pos = self.position.pop(article_id, None)
+        if pos is not None:
+            self.alive[pos] = False
 
     def original_of(self, article_id: str, content_hash: str, search_text: str) -> str | None:
         """The first-seen article this one duplicates, exactly or nearly; then remember this one."""
         signature = self._hasher.signature(search_text)
         self.remove(article_id)          # a changed page is compared with others, not with itself
-        original = self.by_hash.get(content_hash)
-        if original is None:
-            similar = [a for a in self._lsh.query(_minhash(signature, self._hasher))
-                       if a != article_id and float(np.mean(self.signatures[a] == signature)) >= self.threshold]
-            candidates = [a for a in {self._root(a) for a in similar} if a in self.rank and a != article_id]
-            if candidates:
-                original = min(candidates, key=self.rank.__getitem__)
-        else:
-            original = self._root(original)
-        self._add(article_id, content_hash, signature, original)
-        return original
+        keys = self._bands.band_keys(signature.reshape(1, -1))[0]
+        best = -1
+        for pos in sorted(self._bands.candidates(keys)):
+            if not self.alive[pos]:
+                continue
+            if self.hashes[pos] == content_hash or float(np.mean(self._signature(pos) == signature)) >= self.threshold:
+                root = self.originals[pos] if self.originals[pos] >= 0 and self.alive[self.originals[pos]] else pos
+                best = root if best < 0 else min(best, root)
+        self._add(article_id, content_hash, signature, best)
+        return self.ids[best] if best >= 0 else None
 
     def mark(self, table: pa.Table) -> tuple[pa.Table, int]:
         """`table` with `duplicate_of` set for each row (rows taken in order), and the number marked."""
@@ -165,6 +225,7 @@ class DedupIndex:
             return table, 0
         columns = {c: table.column(c).to_pylist() for c in ("article_id", "content_hash", "title_search", "body_search")}
         marks = [self.original_of(a, h, f"{t}\n{b}") for a, h, t, b in zip(*columns.values())]
+        self._bands.flush()
         at = table.schema.get_field_index("duplicate_of")
         table = table.set_column(at, table.schema.field(at), pa.array(marks, type=pa.string()))
         return table, sum(m is not None for m in marks)
