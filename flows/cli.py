@@ -48,14 +48,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     problem = _check_out_dir(Path(args.out))
     if problem:
         return _fail(problem)
+    from tasks.store import Store, StoreLocked
+
+    try:                         # refuse at once, before starting Prefect; the flow checks again
+        Store(Path(args.out)).open().close()
+    except StoreLocked as e:
+        return _fail(str(e))
     if args.batch_size < 1:
         return _fail("--batch-size must be at least 1")
 
     apply_prefect_defaults()
     from flows.ingest import ingest
     from flows.report import AccountingError, summary_lines
-
-    from tasks.store import StoreLocked
 
     try:
         report = ingest(sources=sources, out=args.out, batch_size=args.batch_size, non_arabic=args.non_arabic,

@@ -21,3 +21,21 @@ def test_explain_prints_labels(capsys):
     assert main(["explain", str(page)]) == 0
     out = capsys.readouterr().out
     assert "boilerplate:lone_number" in out and "subtitle" in out
+
+
+def test_a_second_run_on_the_same_dir_is_refused_with_the_holders_pid(tmp_path, capsys):
+    import os
+    import subprocess
+    import sys
+
+    from tasks.store import Store
+    from tests.conftest import ROOT
+
+    with Store(tmp_path / "data"):
+        # Another process, as a second `khabar run` would be.
+        other = subprocess.run([sys.executable, "-m", "flows.cli", "run", str(ROOT / "seeds"), "--out", str(tmp_path / "data")],
+                               cwd=ROOT, capture_output=True, text=True, timeout=120,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert other.returncode == 2
+    assert f"another khabar run is writing to {tmp_path / 'data'} (pid {os.getpid()})" in other.stderr
+    assert "Traceback" not in other.stderr
