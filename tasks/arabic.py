@@ -48,8 +48,10 @@ _SPACE_RUN = re.compile(" {2,}")
 _DIACRITIC_OR_DIGIT = re.compile("[" + DIACRITICS + "\u0660-\u0669\u06f0-\u06f9]")
 _PUNCTUATION_ORDER = tuple(SEARCH_PUNCTUATION.items())
 _LETTER_ORDER = tuple(SEARCH_LETTERS.items())
-_ARABIC_LETTER = re.compile(r"[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff]")
-_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+# Arabic-script letters, and only letters (the lookahead): a sign such as ۽ is in the
+# block but is not a letter, and the ratio must stay within 0..1 (found by fuzzing).
+_ARABIC_LETTER = re.compile(r"(?=[^\W\d_])[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
+_LATIN_LETTER = re.compile(r"(?=[^\W\d_])[A-Za-z\u00c0-\u024f]")
 _LETTER = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0670]+(?:[-'’][\w]+)*")
 
