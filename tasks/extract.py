@@ -25,6 +25,10 @@ _HTML_SNIFF = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<\?xml[^>]*>
                          re.IGNORECASE)
 
 
+# A news page is well under 1 MB; a 50 MB "page" takes trafilatura ~40 s and is not one.
+MAX_PAGE_BYTES = 10 * 2**20
+
+
 class ExtractError(Exception):
     def __init__(self, reason: str, detail: str):
         super().__init__(detail)
@@ -39,6 +43,39 @@ _CODECS = {"windows-1256": "cp1256", "iso-8859-6": "iso8859_6", "arabic": "iso88
 def _declared_charset(data: bytes) -> str | None:
     m = _META_CHARSET.search(data[:4096])
     return m.group(1).decode("ascii", "replace") if m else None
+
+
+def _legacy_arabic(data: bytes) -> tuple[str, str]:
+    """Non-UTF-8 Arabic bytes are windows-1256 or ISO-8859-6: the same bytes are letters in
+    both, so keep the reading where Arabic's commonest letter pair, "ال", is commonest."""
+    return max(((data.decode(codec, errors="replace"), name) for codec, name in
+                (("cp1256", "windows-1256"), ("iso8859_6", "iso-8859-6"))),
+               key=lambda pair: pair[0].count("ال"))
+
+
+def _decode_mixed(data: bytes) -> tuple[str, str] | None:
+    """A file pasted together from UTF-8 and legacy-encoded parts: each line read in the
+    encoding it is in. None unless most non-ASCII lines are UTF-8 (then it is mixed)."""
+    lines = data.split(b"\n")
+    utf8, legacy = [], []
+    for line in lines:
+        if not line.isascii():
+            try:
+                line.decode("utf-8")
+                utf8.append(line)
+            except UnicodeDecodeError:
+                legacy.append(line)
+    if not utf8 or len(utf8) < len(legacy):
+        return None
+    _, codec = _legacy_arabic(b"\n".join(legacy))
+    python_codec = _CODECS[codec]
+    out = []
+    for line in lines:
+        try:
+            out.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            out.append(line.decode(python_codec, errors="replace"))
+    return "\n".join(out), f"utf-8+{codec}"
 
 
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
@@ -65,11 +102,10 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    # Non-UTF-8 Arabic pages are windows-1256 or ISO-8859-6: the same bytes are letters in
-    # both, so keep the reading where Arabic's commonest letter pair, "ال", is commonest.
-    best = max(((data.decode(codec, errors="replace"), name) for codec, name in
-                (("cp1256", "windows-1256"), ("iso8859_6", "iso-8859-6"))),
-               key=lambda pair: pair[0].count("ال"))
+    mixed = _decode_mixed(data)
+    if mixed is not None:
+        return mixed
+    best = _legacy_arabic(data)
     text = best[0]
     if len(_ARABIC_LETTER.findall(text)) >= 0.3 * max(1, len(re.findall(r"[^\W\d_]", text))):
         return best
@@ -155,6 +191,9 @@ def extract_batch(refs: list[InputRef]) -> StageResult:
     result = StageResult(items=[])
     for ref in refs:
         try:
+            if ref.size > MAX_PAGE_BYTES:
+                raise ExtractError("too_large", f"{ref.size} bytes; pages over {MAX_PAGE_BYTES} bytes are not "
+                                   "processed (the fetcher's limit too)")
             data = raw.get(ref.raw) if ref.raw else Path(ref.source_uri).read_bytes()
             page = extract(ref, data)
             page.fetched_at = ref.fetched_at

@@ -6,8 +6,8 @@ from tasks.records import InputRef
 ARABIC = "العلاقات بين روسيا وكوريا الشمالية وصلت إلى مستوى جديد"
 
 
-def ref(path="/x/page.txt"):
-    return InputRef(source_uri=path, doc_id="d" * 64, size=0)
+def ref(path="/x/page.txt", size=0):
+    return InputRef(source_uri=path, doc_id="d" * 64, size=size)
 
 
 def test_utf8_text_dump_becomes_lines():
@@ -71,3 +71,20 @@ def test_html_date_from_metadata_else_arabic_text_never_htmldates_january_first(
     assert page.published == "3 حزيران 2024"          # htmldate alone says 2024-01-01
     undated = f"<html><head><title>خبر</title></head><body><article>{body}</article></body></html>"
     assert extract(ref("/x/c.html"), undated.encode()).published is None
+
+
+def test_a_file_mixing_utf8_and_windows_1256_lines_is_read_line_by_line():
+    data = ("عنوان الخبر\n".encode() + "وقال المتحدث إن المحادثات ستتواصل.\n".encode("cp1256")
+            + "نص آخر بالعربية طويل بما يكفي.\n".encode())
+    text, encoding = decode(data)
+    assert text.split("\n")[:3] == ["عنوان الخبر", "وقال المتحدث إن المحادثات ستتواصل.", "نص آخر بالعربية طويل بما يكفي."]
+    assert encoding == "utf-8+windows-1256"
+
+
+def test_a_page_over_the_size_limit_is_quarantined_not_processed(tmp_path):
+    from tasks import extract as extract_module
+
+    big = tmp_path / "big.html"
+    big.write_bytes(b"<html><body><p>" + "كلمة ".encode() * (extract_module.MAX_PAGE_BYTES // 4) + b"</p></body></html>")
+    result = extract_batch([ref(str(big), size=big.stat().st_size)])
+    assert [r.reason for r in result.rejections] == ["too_large"] and not result.items
