@@ -42,7 +42,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         for source in sources:
             if not (is_url(source) or (not Path(source).exists() and named_sources(source))):
-                expand_source(source)
+                expand_source(source)  # fails early on a missing source
     except SourceError as e:
         return _fail(str(e))
     problem = _check_out_dir(Path(args.out))

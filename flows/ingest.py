@@ -17,7 +17,7 @@ from prefect.runtime import flow_run
 from flows.report import RunReport, unaccounted
 from schemas.tables import ARTICLES, PIPELINE_VERSION
 from tasks.dedup import DEFAULT_THRESHOLD, DedupIndex, dedup_task
-from tasks.discover import Discovery, batches, discover_task, split_fetched
+from tasks.discover import Discovery, batches, discover_task, keep_newest_captures, split_fetched
 from tasks.extract import extract_task
 from tasks.fetch import Fetcher, FetchPolicy, fetch_pages
 from tasks.normalize import normalize_task
@@ -26,9 +26,10 @@ from tasks.records import InputRef, RunContext
 from tasks.store import Staging, Store
 from tasks.strip import strip_task
 from tasks.validate import data_docs_task, validate_task
-from tasks.write import known_doc_ids, write_report, write_task
+from tasks.write import known_doc_ids, recorded_rejections, write_report, write_task
 
 DEFAULT_BATCH_SIZE = 500     # big enough that Prefect's ~15 ms per task run stays noise
+NOTHING_WRITTEN = {"articles": 0, "quarantine": 0, "replaced": 0}
 
 
 @task(name="commit", cache_policy=NO_CACHE)
@@ -55,6 +56,7 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
         found = _discover_and_fetch(sources, Path(out), FetchPolicy.from_settings(fetch), report)
         logger.info("%d inputs: %d new, %d unchanged since an earlier run, %d failed before extraction",
                     found.inputs, len(found.new), len(found.unchanged), len(found.rejections))
+        _count_recorded_rejections(found, Path(out), report)
 
         if found.new or found.rejections:
             staging = store.begin(run.label)
@@ -97,8 +99,20 @@ def _discover_and_fetch(sources: list[str], out: Path, policy: FetchPolicy, repo
             report.stages["fetch"].seconds += time.perf_counter() - started
     finally:
         fetcher.close()
+    keep_newest_captures(found)
     report.inputs, report.unchanged = found.inputs, len(found.unchanged)
     return found
+
+
+def _count_recorded_rejections(found: Discovery, out: Path, report: RunReport) -> None:
+    """Inputs failing exactly as they did in an earlier run are quarantined again in the
+    report, but their rows are already in the dataset: they are not rewritten."""
+    recorded = recorded_rejections(out, found.rejections)
+    if recorded:
+        report.add_batch([InputRef(r.source_uri, r.doc_id, 0) for r in recorded], ARTICLES.empty_table(), recorded,
+                         NOTHING_WRITTEN)
+        again = {id(r) for r in recorded}
+        found.rejections = [r for r in found.rejections if id(r) not in again]
 
 
 def _write_early_rejections(batch_no, rejections, run, staging, report) -> None:

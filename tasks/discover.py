@@ -7,13 +7,13 @@ import hashlib
 import os
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.fetch import url_rejection
-from tasks.records import InputRef, Rejection
+from tasks.records import InputRef, Rejection, input_rejection
 from tasks.sources import feed_links, is_url, is_warc, named_sources, sitemap_links, url_list, warc_html_records, xml_kind
 
 # Files a crawler or an editor leaves beside pages; never inputs.
@@ -36,22 +36,35 @@ class Discovery:
         return len(self.new) + len(self.unchanged) + len(self.urls) + len(self.rejections)
 
 
-def expand_source(source: str) -> list[Path]:
-    """The files a source names: a file, a directory (recursively) or a glob pattern."""
+def expand_source(source: str) -> tuple[list[Path], Path | None]:
+    """The entries a source names — a file, a directory (recursively) or a glob pattern — and
+    the directory they must stay in (None for a file named on its own). Entries are listed as
+    found, not resolved: symlinks, FIFOs and dangling links are judged by the walker."""
     path = Path(source)
     if path.is_file():
-        return [path]
+        return [path], None
     if path.is_dir():
-        files = []
+        entries = []
         for root, dirs, names in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith(_IGNORED_PREFIXES))
-            files.extend(Path(root, n) for n in sorted(names) if not n.startswith(_IGNORED_PREFIXES))
-        return files
+            # os.walk does not enter linked directories: list them, so a link is never skipped unseen.
+            entries.extend(Path(root, d) for d in dirs if Path(root, d).is_symlink())
+            entries.extend(Path(root, n) for n in sorted(names) if not n.startswith(_IGNORED_PREFIXES))
+        return entries, path.resolve()
     if glob.has_magic(source):
-        return [Path(p) for p in sorted(glob.glob(source, recursive=True)) if Path(p).is_file()]
+        base = Path(*_parts_before_wildcard(path))
+        return [Path(p) for p in sorted(glob.glob(source, recursive=True)) if not Path(p).is_dir()], base.resolve()
     if path.exists():
         raise SourceError(f"source is neither a file nor a directory: {source}")
     raise SourceError(f"source not found: {source}")
+
+
+def _parts_before_wildcard(path: Path):
+    """The leading parts of a glob pattern before its first wildcard: the directory it searches."""
+    for part in path.parts:
+        if glob.has_magic(part):
+            return
+        yield part
 
 
 def file_digest(path: Path) -> tuple[str, int]:
@@ -98,8 +111,33 @@ class _Walker:
         elif is_url(source):
             self.source_url(source, depth=0)
         else:
-            for path in expand_source(source):
-                self.file(path.resolve())
+            entries, root = expand_source(source)
+            for entry in entries:
+                self.entry(entry, root)
+
+    def entry(self, entry: Path, root: Path | None) -> None:
+        """One entry of a file source: a page, a WARC or a URL list, or a rejection that names it
+        (a link leading out of the source directory, a dangling link, a FIFO or device)."""
+        path = entry.resolve()
+        if root is not None and not path.is_relative_to(root):
+            # A drop directory others can write to must not become a way to read any file here.
+            self.reject(entry, "symlink_outside_source", f"{entry.name} links to {path}, outside the source {root}")
+        elif not path.exists():
+            self.reject(entry, "unreadable", f"{entry.name} links to {path}, which does not exist")
+        elif path.is_dir():
+            return            # a link to a directory inside the source: walked as part of the source
+        elif not path.is_file():
+            self.reject(entry, "not_a_regular_file", f"{entry.name} is a FIFO, socket or device, not a file")
+        else:
+            try:
+                self.file(path)
+            except OSError as e:
+                self.reject(entry, "unreadable", f"cannot read {entry.name}: {e.strerror or e}")
+
+    def reject(self, entry: Path, reason: str, detail: str) -> None:
+        if str(entry) not in self.seen:
+            self.seen.add(str(entry))
+            self.found.rejections.append(input_rejection(str(entry.absolute()), "discover", reason, detail))
 
     def file(self, path: Path) -> None:
         if str(path) in self.seen:
@@ -122,15 +160,16 @@ class _Walker:
         from tasks import raw
 
         for record in warc_html_records(path, self.max_bytes):
-            source_uri = record.url or f"{path}#{record.offset}"
+            origin = f"{path}#{record.offset}"
             if record.error:
-                self.found.rejections.append(url_rejection(source_uri, "discover", "warc_record_unreadable",
-                                                           f"{path.name}: {record.error}"))
+                # Named by its place in the archive: its URL may have a good capture elsewhere.
+                self.found.rejections.append(input_rejection(origin, "discover", "warc_record_unreadable",
+                                                           f"{record.url or 'a record'}: {record.error}"))
                 continue
             doc_id = hashlib.sha256(record.payload).hexdigest()
             stored = raw.put(self.raw_dir, doc_id, record.payload)
-            self.add_ref(InputRef(source_uri=source_uri, doc_id=doc_id, size=len(record.payload), url=record.url,
-                                  raw=str(stored), fetched_at=record.fetched_at))
+            self.add_ref(InputRef(source_uri=record.url or origin, doc_id=doc_id, size=len(record.payload),
+                                  url=record.url, raw=str(stored), fetched_at=record.fetched_at, origin=origin))
 
     def source_url(self, url: str, depth: int) -> None:
         """A URL given as a source: a page, or a feed or sitemap whose links are the pages."""
@@ -145,7 +184,7 @@ class _Walker:
         try:
             fetched = self.fetcher.fetch(url, expect="any")
         except FetchError as e:
-            self.found.rejections.append(url_rejection(url, "discover", e.reason, e.detail))
+            self.found.rejections.append(input_rejection(url, "discover", e.reason, e.detail))
             return
         data = raw.get(fetched.raw_path)
         kind = xml_kind(data)
@@ -163,7 +202,7 @@ class _Walker:
             else:
                 self.add_ref(fetched.ref(url))
         except Exception as e:   # a broken feed or sitemap is one quarantined input, not a failed run
-            self.found.rejections.append(url_rejection(url, "discover", f"bad_{kind}", f"{type(e).__name__}: {e}"[:300]))
+            self.found.rejections.append(input_rejection(url, "discover", f"bad_{kind}", f"{type(e).__name__}: {e}"[:300]))
 
 
 def discover(sources: list[str], known_doc_ids: set[str], raw_dir: Path | None = None, fetcher=None) -> Discovery:
@@ -174,6 +213,33 @@ def discover(sources: list[str], known_doc_ids: set[str], raw_dir: Path | None =
     for source in sources:
         walker.source(source)
     return walker.found
+
+
+def keep_newest_captures(found: Discovery) -> None:
+    """One name, one input: a URL captured twice with different bytes (twice in a crawl's WARCs,
+    or in a WARC and fetched too) would write two sets of rows under one article id. The newest
+    capture is kept (the later one found on a tie); each older one becomes a quarantine row
+    named by its place in its archive."""
+    newest: dict[str, int] = {}
+    for i, ref in enumerate(found.new):
+        j = newest.get(ref.source_uri)
+        if j is None or _capture_time(ref) >= _capture_time(found.new[j]):
+            newest[ref.source_uri] = i
+    if len(newest) == len(found.new):
+        return
+    kept = set(newest.values())
+    for i, ref in enumerate(found.new):
+        if i not in kept:
+            winner = found.new[newest[ref.source_uri]]
+            found.rejections.append(Rejection(
+                ref.origin or ref.source_uri, "discover", "superseded",
+                f"a newer capture of {ref.source_uri} in this run replaces it "
+                f"({_capture_time(winner).isoformat()} over {_capture_time(ref).isoformat()})", doc_id=ref.doc_id))
+    found.new = [ref for i, ref in enumerate(found.new) if i in kept]
+
+
+def _capture_time(ref: InputRef) -> datetime:
+    return ref.fetched_at or datetime.min.replace(tzinfo=timezone.utc)
 
 
 def split_fetched(refs: list[InputRef], known_doc_ids: set[str]) -> tuple[list[InputRef], list[InputRef]]:

@@ -11,6 +11,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks import raw
+from tasks.deadline import PageTimeout, time_limit
 from tasks.records import InputRef, Page, Rejection, StageResult
 
 # Magic numbers of the binary files a crawl or a drop directory picks up by mistake.
@@ -27,6 +28,9 @@ _HTML_SNIFF = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<\?xml[^>]*>
 
 # A news page is well under 1 MB; a 50 MB "page" takes trafilatura ~40 s and is not one.
 MAX_PAGE_BYTES = 10 * 2**20
+# A page that keeps the extractor longer than this is quarantined (too_slow): one pathological
+# page must not hold a scheduled run. A 10 MB page takes trafilatura about 7 s here.
+PAGE_SECONDS_LIMIT = 30.0
 
 
 class ExtractError(Exception):
@@ -177,7 +181,8 @@ def html_page(ref: InputRef, text: str, encoding: str) -> Page:
 
 def extract(ref: InputRef, data: bytes) -> Page:
     text, encoding = decode(data)
-    if is_html(data):
+    # UTF-16 hides the tags from a byte sniff: sniff its text.
+    if is_html(text.encode("utf-8") if encoding == "utf-16" else data):
         return html_page(ref, text, encoding)
     lines = text_lines(text)
     if not any(line.strip() for line in lines):
@@ -186,7 +191,7 @@ def extract(ref: InputRef, data: bytes) -> Page:
                 encoding=encoding, url=ref.url)
 
 
-def extract_batch(refs: list[InputRef]) -> StageResult:
+def extract_batch(refs: list[InputRef], seconds_limit: float = PAGE_SECONDS_LIMIT) -> StageResult:
     started = time.perf_counter()
     result = StageResult(items=[])
     for ref in refs:
@@ -195,11 +200,16 @@ def extract_batch(refs: list[InputRef]) -> StageResult:
                 raise ExtractError("too_large", f"{ref.size} bytes; pages over {MAX_PAGE_BYTES} bytes are not "
                                    "processed (the fetcher's limit too)")
             data = raw.get(ref.raw) if ref.raw else Path(ref.source_uri).read_bytes()
-            page = extract(ref, data)
+            with time_limit(seconds_limit):
+                page = extract(ref, data)
             page.fetched_at = ref.fetched_at
             result.items.append(page)
         except ExtractError as e:
             result.rejections.append(Rejection(ref.source_uri, "extract", e.reason, e.detail, doc_id=ref.doc_id))
+        except PageTimeout:
+            result.rejections.append(Rejection(ref.source_uri, "extract", "too_slow",
+                                               f"extraction took over {seconds_limit:g} s and was stopped",
+                                               doc_id=ref.doc_id))
         except OSError as e:
             result.rejections.append(Rejection(ref.source_uri, "extract", "unreadable",
                                                f"cannot read the file: {e.strerror or e}", doc_id=ref.doc_id))

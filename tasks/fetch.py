@@ -30,7 +30,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks import raw
-from tasks.records import InputRef, Rejection
+from tasks.records import InputRef, Rejection, input_rejection
 
 USER_AGENT = "khabar/0.2 (Arabic news pipeline; +https://github.com/khabar-news/khabar)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -270,13 +270,7 @@ def fetch_pages(fetcher: Fetcher, urls: list[str]) -> tuple[list[InputRef], list
             continue
         error = state.result(raise_on_failure=False)
         if isinstance(error, FetchError):
-            rejections.append(url_rejection(url, "fetch", error.reason, error.detail))
+            rejections.append(input_rejection(url, "fetch", error.reason, error.detail))
         else:
-            rejections.append(url_rejection(url, "fetch", "fetch_failed", f"{type(error).__name__}: {error}"[:300]))
+            rejections.append(input_rejection(url, "fetch", "fetch_failed", f"{type(error).__name__}: {error}"[:300]))
     return refs, rejections
-
-
-def url_rejection(url: str, stage: str, reason: str, detail: str) -> Rejection:
-    """A URL that never became bytes has no doc_id of its own: one derived from the URL keeps
-    the run's accounting (one doc_id per input) without ever matching a page's."""
-    return Rejection(url, stage, reason, detail, doc_id="url:" + hashlib.sha256(url.encode()).hexdigest()[:60])

@@ -14,10 +14,12 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def article_id_for(source_key: str, position: int) -> str:
+def article_id_for(source_uri: str, position: int) -> str:
     """Deterministic, so reruns and retries produce the same rows (and a changed page
-    produces the same ids, which lets the writer replace its rows)."""
-    return hashlib.sha256(f"{source_key}\x1f{position}".encode()).hexdigest()[:32]
+    produces the same ids, which lets the writer replace its rows). Keyed on the input's
+    name, which the writer replaces rows by — not on the URL a page claims: two saved files
+    naming one canonical URL are two inputs, and must not write one id twice."""
+    return hashlib.sha256(f"{source_uri}\x1f{position}".encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,7 @@ class InputRef:
     url: str | None = None        # the page's URL (after redirects; WARC-Target-URI)
     raw: str | None = None        # where its bytes are when not at source_uri: the raw zone
     fetched_at: datetime | None = None
+    origin: str | None = None     # where in a container it was, when source_uri is its URL: "FILE.warc.gz#OFFSET"
 
 
 @dataclass(slots=True)
@@ -59,10 +62,6 @@ class Page:
     published: str | None = None  # raw date string from metadata
     sitename: str | None = None
     tags: list[str] = field(default_factory=list)
-
-    @property
-    def source_key(self) -> str:
-        return self.url or self.source_uri
 
 
 @dataclass(slots=True)
@@ -96,6 +95,14 @@ class Rejection:
     doc_id: str | None = None
     article_id: str | None = None
     value: str | None = None
+
+
+def input_rejection(source_uri: str, stage: str, reason: str, detail: str) -> Rejection:
+    """An input that never became bytes (a URL that failed, a file that cannot be read) has no
+    doc_id of its own: one derived from its name keeps the run's accounting (one doc_id per
+    input) without ever matching a page's."""
+    return Rejection(source_uri, stage, reason, detail,
+                     doc_id="url:" + hashlib.sha256(source_uri.encode()).hexdigest()[:60])
 
 
 @dataclass(slots=True)

@@ -36,6 +36,8 @@ RECURRING_MIN_PAGES = 3
 RECURRING_MIN_SHARE = 0.5
 # Longer lines are story text: the same story fetched three times must not erase itself.
 RECURRING_MAX_WORDS = 25
+# Lines this long are sentences of a story: pages sharing most of them are copies of one story.
+STORY_LINE_MIN_WORDS = 10
 
 
 def site_key(page: Page, profile: Profile | None) -> str | None:
@@ -66,13 +68,41 @@ def recurring_lines(pages: list[Page], book: RuleBook,
     for key, site_pages in pages_by_site.items():
         if len(site_pages) < RECURRING_MIN_PAGES:
             continue
-        counts = Counter()
-        for page in site_pages:
-            counts.update({clean(line) for line in page.lines} - {""})
+        line_sets = [{clean(line) for line in page.lines} - {""} for page in site_pages]
+        counts = Counter(line for lines in line_sets for line in lines)
         threshold = max(RECURRING_MIN_PAGES, RECURRING_MIN_SHARE * len(site_pages))
-        result[key] = frozenset(line for line, n in counts.items()
-                                if n >= threshold and len(line.split()) <= RECURRING_MAX_WORDS)
+        candidates = [line for line, n in counts.items() if n >= threshold and len(line.split()) <= RECURRING_MAX_WORDS]
+        if candidates:
+            copies = _copies(site_pages)
+            candidates = [line for line in candidates if _stories_with(line, line_sets, copies) >= threshold]
+        result[key] = frozenset(candidates)
     return result
+
+
+def _copies(pages: list[Page]) -> list[set[int]]:
+    """For each page, the pages that tell the same story: they share more than half of the
+    shorter one's sentences (lines of STORY_LINE_MIN_WORDS words or more) — a page fetched
+    twice, a copy, an edit. Pairwise, never transitive: one sentence of furniture every page
+    carries must not make the whole site one story."""
+    sentences = [{c for c in map(clean, page.lines) if len(c.split()) >= STORY_LINE_MIN_WORDS} for page in pages]
+    pages_with: dict[str, list[int]] = {}
+    for i, own in enumerate(sentences):
+        for sentence in own:
+            pages_with.setdefault(sentence, []).append(i)
+    copies: list[set[int]] = [set() for _ in pages]
+    for i, own in enumerate(sentences):
+        shared = Counter(j for sentence in own for j in pages_with[sentence] if j != i)
+        copies[i] = {j for j, n in shared.items() if 2 * n > min(len(own), len(sentences[j]))}
+    return copies
+
+
+def _stories_with(line: str, line_sets: list[set[str]], copies: list[set[int]]) -> int:
+    """How many pages carry the line, a page not counted when a copy of it already was."""
+    counted: set[int] = set()
+    for i, lines in enumerate(line_sets):
+        if line in lines and not copies[i] & counted:
+            counted.add(i)
+    return len(counted)
 
 
 _UNMATCHED = object()
@@ -91,7 +121,7 @@ def strip_page(page: Page, book: RuleBook | None = None,
     articles = []
     for d in drafts:
         articles.append(Article(
-            article_id=article_id_for(page.source_key, d.position), doc_id=page.doc_id,
+            article_id=article_id_for(page.source_uri, d.position), doc_id=page.doc_id,
             source_uri=page.source_uri, position=d.position, title=d.title or "", paragraphs=d.paragraphs,
             url=page.url, fetched_at=page.fetched_at, subtitle=d.subtitle, dateline=d.dateline,
             publisher=publisher, published_raw=d.published_raw or (page.published if d.position == 0 else None),

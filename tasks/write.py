@@ -76,6 +76,20 @@ def known_doc_ids(out_dir: Path) -> set[str]:
     return read_column(out_dir / ARTICLES_DIR, "doc_id") | read_column(out_dir / QUARANTINE_DIR, "doc_id")
 
 
+def recorded_rejections(out_dir: Path, rejections: list[Rejection]) -> list[Rejection]:
+    """Those of `rejections` the dataset already holds, word for word (same input, stage,
+    reason and detail): a link still pointing out, a URL still 404. Writing them again would
+    only restamp the rows, and a rerun on the same input must change nothing."""
+    if not rejections:
+        return []
+    key_columns = ["source_uri", "stage", "reason", "detail"]
+    recorded = set()
+    for path in dataset_files(out_dir / QUARANTINE_DIR):
+        table = pq.ParquetFile(path).read(columns=key_columns)
+        recorded.update(zip(*(table.column(c).to_pylist() for c in key_columns)))
+    return [r for r in rejections if (r.source_uri, r.stage, r.reason, r.detail) in recorded]
+
+
 def drop_rows_of_sources(dataset_dir: Path, source_uris: set[str], keep: set[Path] = frozenset()) -> list[str]:
     """Remove earlier rows of inputs that are written again (their content changed); return
     the article_ids removed (empty strings for quarantine rows without one)."""

@@ -1,3 +1,5 @@
+import time
+
 import pytest
 
 from tasks.extract import ExtractError, decode, extract, extract_batch, is_html
@@ -49,6 +51,9 @@ def test_html_page_goes_through_trafilatura():
     assert page.title == "عنوان الخبر"
     text = "\n".join(page.lines)
     assert "في الفقرة رقم 5" in text and "الرئيسية" not in text
+    # The same page saved as UTF-16 (with its BOM) is HTML too, not a text dump of tags.
+    page = extract(ref("/x/p16.html"), html.encode("utf-16"))
+    assert (page.content_type, page.encoding, page.title) == ("html", "utf-16", "عنوان الخبر")
 
 
 def test_batch_turns_failures_into_rejections(tmp_path):
@@ -88,3 +93,18 @@ def test_a_page_over_the_size_limit_is_quarantined_not_processed(tmp_path):
     big.write_bytes(b"<html><body><p>" + "كلمة ".encode() * (extract_module.MAX_PAGE_BYTES // 4) + b"</p></body></html>")
     result = extract_batch([ref(str(big), size=big.stat().st_size)])
     assert [r.reason for r in result.rejections] == ["too_large"] and not result.items
+
+
+def test_a_page_over_the_time_limit_is_stopped_and_quarantined_and_the_batch_goes_on(tmp_path):
+    slow, quick = tmp_path / "slow.html", tmp_path / "quick.txt"
+    paragraphs = "".join(f"<div><p>{ARABIC} فقرة {i}</p><span>{i}</span></div>" for i in range(20000))
+    slow.write_text(f"<html><body><article>{paragraphs}</article></body></html>", encoding="utf-8")
+    quick.write_text(f"عنوان\n\n{ARABIC}\n", encoding="utf-8")
+    started = time.perf_counter()
+    result = extract_batch([ref(str(slow), size=slow.stat().st_size), ref(str(quick))], seconds_limit=0.3)
+    assert time.perf_counter() - started < 3
+    assert [(r.reason, r.detail) for r in result.rejections] == [("too_slow", "extraction took over 0.3 s and was stopped")]
+    assert [p.source_uri for p in result.items] == [str(quick)]
+    # The alarm is off once the batch is done.
+    import signal
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)

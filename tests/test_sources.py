@@ -2,7 +2,7 @@
 import gzip
 from io import BytesIO
 
-from tasks.discover import discover
+from tasks.discover import discover, keep_newest_captures
 from tasks.sources import feed_links, is_warc, sitemap_links, url_list, warc_html_records, xml_kind
 from tests.newsserver import article, rss, urlset
 
@@ -17,10 +17,12 @@ def write_warc(path, pages, truncate_at=None):
     buffer = BytesIO()
     writer = WARCWriter(buffer, gzip=True)
     starts = []                             # where each response record begins
-    for url, html, content_type in pages:
+    for url, html, content_type, *date in pages:
         starts.append(buffer.tell())
         headers = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
-        writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(html), http_headers=headers))
+        warc_headers = {"WARC-Date": date[0]} if date else None
+        writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(html), http_headers=headers,
+                                                      warc_headers_dict=warc_headers))
         writer.write_record(writer.create_warc_record(url, "request", payload=BytesIO(b"GET / HTTP/1.1\r\n\r\n")))
     data = buffer.getvalue()
     path.write_bytes(data[:truncate_at] if truncate_at else data)
@@ -88,3 +90,18 @@ def test_named_sources_come_from_sources_yaml(tmp_path):
     custom = tmp_path / "sources.yaml"
     custom.write_text("sources:\n  wire: [https://a.example/rss.xml, drops/]\n", encoding="utf-8")
     assert named_sources("wire", custom) == ["https://a.example/rss.xml", "drops/"]
+
+
+def test_a_url_captured_twice_keeps_its_newest_capture_and_quarantines_the_other(tmp_path):
+    warc = tmp_path / "recrawl.warc.gz"
+    starts = write_warc(warc, [(f"{BASE}/live", article("خبر عاجل").encode(), "text/html", "2024-06-03T10:00:00Z"),
+                               (f"{BASE}/live", article("خبر عاجل محدث").encode(), "text/html", "2024-06-03T12:00:00Z"),
+                               (f"{BASE}/live", article("خبر عاجل أول").encode(), "text/html", "2024-06-03T08:00:00Z"),
+                               (f"{BASE}/other", article("خبر آخر").encode(), "text/html")])
+    found = discover([str(warc)], set(), tmp_path / "raw")
+    keep_newest_captures(found)
+    assert [(r.source_uri, r.fetched_at.hour) for r in found.new if r.source_uri.endswith("/live")] == [(f"{BASE}/live", 12)]
+    assert len(found.new) == 2 and found.inputs == 4
+    assert sorted(r.source_uri for r in found.rejections) == [f"{warc}#{starts[0]}", f"{warc}#{starts[2]}"]
+    assert {r.reason for r in found.rejections} == {"superseded"}
+    assert "2024-06-03T12:00:00+00:00 over 2024-06-03T08:00:00+00:00" in found.rejections[1].detail

@@ -118,6 +118,25 @@ def test_recurring_rule_needs_enough_pages_of_the_same_site():
     assert all("النسخة الكاملة من العدد متاحة للمشتركين" in a.paragraphs for a in strip_batch(pages).items)
 
 
+def test_a_batch_of_copies_of_one_story_does_not_erase_it():
+    """Five fetches of one story (one sentence edited between them) share their headline and
+    most paragraphs: they count as one story, not as five pages repeating site furniture."""
+    import dataclasses
+
+    page = _site_page(1, "https://www.example-news.com/a/1")
+    third = "وأشارت اللجنة إلى أن مراقبين دوليين تابعوا سير العملية الانتخابية في معظم المحافظات دون تسجيل خروقات كبيرة."
+    copies = [dataclasses.replace(page, doc_id=f"{n:064x}", lines=[*page.lines[:2], page.lines[2] + f" ({n})",
+                                                                    *page.lines[3:], third]) for n in range(5)]
+    result = strip_batch(copies)
+    assert [a.title for a in result.items] == [page.lines[0]] * 5
+    assert all(len(a.paragraphs) == 3 for a in result.items)
+    # The subscriber notice still recurs on the site's other, different stories.
+    others = [_site_page(n, f"https://www.example-news.com/a/{n}") for n in range(2, 6)]
+    result = strip_batch(copies + others)
+    assert all("النسخة الكاملة من العدد متاحة للمشتركين" not in a.paragraphs for a in result.items)
+    assert result.stats.removed_by_rule["boilerplate:site_recurring"] == 9
+
+
 OUTLETS = sorted((PAGES / "outlets").glob("*.txt"))
 
 

@@ -5,7 +5,7 @@ import pyarrow.dataset as ds
 
 from schemas.tables import ARTICLES, QUARANTINE
 from tasks.records import Rejection, RunContext
-from tasks.write import dataset_files, known_doc_ids, write_batch
+from tasks.write import dataset_files, known_doc_ids, recorded_rejections, write_batch
 
 RUN = RunContext("0123456789abcdef", datetime(2026, 1, 1, tzinfo=timezone.utc), "test")
 
@@ -28,6 +28,16 @@ def test_batch_is_written_atomically_and_readable(tmp_path):
     quarantine = ds.dataset(tmp_path / "quarantine", format="parquet").to_table()
     assert quarantine.schema.equals(QUARANTINE, check_metadata=False)
     assert known_doc_ids(tmp_path) == {"a1", "b1", "c1"}
+
+
+def test_rejections_already_recorded_word_for_word_are_found(tmp_path):
+    gone = Rejection("http://a.example/x", "fetch", "http_404", "the server answered 404", doc_id="url:1")
+    write_batch(ARTICLES.empty_table(), [gone], tmp_path, RUN, 0)
+    again = Rejection("http://a.example/x", "fetch", "http_404", "the server answered 404", doc_id="url:1")
+    now_500 = Rejection("http://a.example/x", "fetch", "http_500", "the server answered 500", doc_id="url:1")
+    other = Rejection("http://a.example/y", "fetch", "http_404", "the server answered 404", doc_id="url:2")
+    assert recorded_rejections(tmp_path, [again, now_500, other]) == [again]
+    assert recorded_rejections(tmp_path / "nothing-yet", [again]) == []
 
 
 def test_a_changed_input_replaces_its_rows(tmp_path):
