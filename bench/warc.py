@@ -45,19 +45,18 @@ def build_warc(path: Path, n: int, seed: int = 5) -> None:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    from flows.settings import apply_prefect_defaults
-
-    apply_prefect_defaults()
     with tempfile.TemporaryDirectory() as tmp:
         warc = Path(tmp) / "bench.warc.gz"
         started = time.perf_counter()
         build_warc(warc, n)
         print(f"WARC of {n} HTML records: {warc.stat().st_size / 2**20:.1f} MiB, built in {time.perf_counter() - started:.0f} s")
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        from flows.api_server import prefect_api
         from flows.ingest import ingest
 
         started = time.perf_counter()
-        report = ingest(sources=[str(warc)], out=str(Path(tmp) / "data"))
+        with prefect_api():           # as `khabar run` does: a temporary server in its own process
+            report = ingest(sources=[str(warc)], out=str(Path(tmp) / "data"))
         seconds = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"ingested: {report['articles']} articles, {report['quarantined']} quarantined, {seconds:.0f} s "

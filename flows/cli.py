@@ -13,7 +13,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from flows.settings import apply_prefect_defaults
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -57,20 +56,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         return _fail("--batch-size must be at least 1")
 
-    apply_prefect_defaults()
+    from flows.api_server import ServerDidNotStart, prefect_api
     from flows.ingest import ingest
-    from flows.report import AccountingError, summary_lines
+    from flows.report import AccountingError
+    from flows.terminal import print_summary, progress_display
 
     try:
-        report = ingest(sources=sources, out=args.out, batch_size=args.batch_size, non_arabic=args.non_arabic,
-                        duplicate_threshold=args.duplicate_threshold,
-                        fetch={"allow_private": args.allow_private, "min_interval": args.host_interval})
-    except AccountingError as e:
+        with prefect_api(), progress_display():
+            report = ingest(sources=sources, out=args.out, batch_size=args.batch_size, non_arabic=args.non_arabic,
+                            duplicate_threshold=args.duplicate_threshold,
+                            fetch={"allow_private": args.allow_private, "min_interval": args.host_interval})
+    except (AccountingError, ServerDidNotStart) as e:
         return _fail(str(e), EXIT_FAILED)
     except StoreLocked as e:
         return _fail(str(e))
-    for line in summary_lines(report):
-        print(line)
+    print_summary(report)
     print(f"report: {report['report_path']}")
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -98,12 +98,15 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def cmd_compact(args: argparse.Namespace) -> int:
     if not Path(args.out).is_dir():
         return _fail(f"no dataset directory {args.out}")
-    apply_prefect_defaults()
+    from flows.api_server import ServerDidNotStart, prefect_api
     from flows.compact import compact
     from tasks.store import StoreLocked
 
     try:
-        result = compact(out=args.out, duplicate_threshold=args.duplicate_threshold)
+        with prefect_api():
+            result = compact(out=args.out, duplicate_threshold=args.duplicate_threshold)
+    except ServerDidNotStart as e:
+        return _fail(str(e), EXIT_FAILED)
     except StoreLocked as e:
         return _fail(str(e))
     if result["version"] is None:

@@ -14,8 +14,11 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from flows.artifacts import ProgressArtifact, publish_run_artifacts
+from flows.memory import release_freed_memory, rss_mib
+from flows.progress import Progress, publish, subscribe
 from flows.report import RunReport, unaccounted
-from schemas.tables import ARTICLES, PIPELINE_VERSION
+from schemas.tables import ARTICLES, PIPELINE_VERSION, QUARANTINE
 from tasks.dedup import DEFAULT_THRESHOLD, DedupIndex, dedup_task
 from tasks.discover import Discovery, batches, discover_task, keep_newest_captures, split_fetched
 from tasks.extract import extract_task
@@ -26,7 +29,8 @@ from tasks.records import InputRef, RunContext
 from tasks.store import Staging, Store
 from tasks.strip import strip_task
 from tasks.validate import data_docs_task, validate_task
-from tasks.write import known_doc_ids, recorded_rejections, write_report, write_task
+from tasks.write import (ARTICLES_DIR, QUARANTINE_DIR, known_doc_ids, recorded_rejections, upgrade_files,
+                         write_report, write_task)
 
 DEFAULT_BATCH_SIZE = 500     # big enough that Prefect's ~15 ms per task run stays noise
 NOTHING_WRITTEN = {"articles": 0, "quarantine": 0, "replaced": 0}
@@ -61,22 +65,32 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
         if found.new or found.rejections:
             staging = store.begin(run.label)
             try:
+                _upgrade_older_files(staging.path, logger)
                 index = DedupIndex.load(staging.index_dir, duplicate_threshold)
                 all_batches = batches(found.new, batch_size)
-                for batch_no, refs in enumerate(all_batches):
-                    _ingest_batch(batch_no, refs, run, staging, index, report, non_arabic, logger)
+                progress = Progress(total=len(found.new))
+                stop_artifact = subscribe(ProgressArtifact(progress.total)) if all_batches else lambda: None
+                try:
+                    for batch_no, refs in enumerate(all_batches):
+                        _ingest_batch(batch_no, refs, run, staging, index, report, non_arabic, logger)
+                        progress.done += len(refs)
+                        publish(progress)
+                finally:
+                    stop_artifact()
                 if found.rejections:
                     _write_early_rejections(len(all_batches), found.rejections, run, staging, report)
-                report.check()
+                report.check()             # before the commit: a run whose counts do not add up is not committed
                 report.version = Path(commit_task(store, staging, index)).name
             except BaseException:
                 store.abandon(staging)
                 raise
-        report.check()
+        else:
+            report.check()
 
     report.data_docs = data_docs_task(out, run.label)
     summary = report.as_dict()
     summary["report_path"] = str(write_report(summary, Path(out), run))
+    publish_run_artifacts(summary, run.label)
     return summary
 
 
@@ -102,6 +116,12 @@ def _discover_and_fetch(sources: list[str], out: Path, policy: FetchPolicy, repo
     keep_newest_captures(found)
     report.inputs, report.unchanged = found.inputs, len(found.unchanged)
     return found
+
+
+def _upgrade_older_files(staging: Path, logger) -> None:
+    upgraded = upgrade_files(staging / ARTICLES_DIR, ARTICLES) + upgrade_files(staging / QUARANTINE_DIR, QUARANTINE)
+    if upgraded:
+        logger.info("%d files written by an earlier khabar rewritten with the columns added since", len(upgraded))
 
 
 def _count_recorded_rejections(found: Discovery, out: Path, report: RunReport) -> None:
@@ -146,5 +166,6 @@ def _ingest_batch(batch_no, refs, run, staging, index, report, non_arabic, logge
                           ("validate", validated), ("dedup", deduped), ("write", wrote)):
         report.add_stage(stage, result.stats)
     report.add_batch(refs, articles, rejections, written, duplicates)
-    logger.info("batch %d: %d inputs, %d articles (%d duplicates), %d quarantine rows", batch_no, len(refs),
-                written["articles"], duplicates, written["quarantine"])
+    release_freed_memory()
+    logger.info("batch %d: %d inputs, %d articles (%d duplicates), %d quarantine rows; process memory %.0f MiB",
+                batch_no, len(refs), written["articles"], duplicates, written["quarantine"], rss_mib() or 0)

@@ -42,11 +42,12 @@ class RunReport:
     replaced_rows: int = 0
     duplicates: int = 0               # articles written this run marked duplicate_of an earlier one
     version: str | None = None        # the dataset version this run committed (None: nothing new)
-    data_docs: str | None = None
+    data_docs: str | None = None      # index.html of the run's Great Expectations Data Docs
     # Inputs that left no article, by name, with why: the first QUARANTINED_LISTED of them.
-    quarantined_inputs: list[dict] = field(default_factory=list)      # index.html of the run's Great Expectations Data Docs
+    quarantined_inputs: list[dict] = field(default_factory=list)
     stages: dict[str, StageStats] = field(default_factory=lambda: {s: StageStats() for s in STAGES})
     quarantine_reasons: Counter = field(default_factory=Counter)
+    quarantined_by_stage: Counter = field(default_factory=Counter)    # quarantine rows, by the stage that wrote them
     articles_by_publisher: Counter = field(default_factory=Counter)
 
     def add_batch(self, refs: list[InputRef], articles: pa.Table, rejections: list[Rejection], written: dict,
@@ -67,6 +68,7 @@ class RunReport:
         self.quarantine_rows += written["quarantine"]
         self.replaced_rows += written["replaced"]
         self.quarantine_reasons.update(r.reason for r in rejections)
+        self.quarantined_by_stage.update(r.stage for r in rejections)
         self.articles_by_publisher.update(p or "(unknown)" for p in articles.column("publisher").to_pylist())
 
     def add_stage(self, stage: str, stats: StageStats) -> None:
@@ -95,6 +97,7 @@ class RunReport:
             "stage_seconds": {s: round(st.seconds, 4) for s, st in self.stages.items()},
             "lines_removed_by_rule": dict(removed.most_common()),
             "quarantine_reasons": dict(self.quarantine_reasons.most_common()),
+            "quarantined_by_stage": {s: self.quarantined_by_stage[s] for s in STAGES if self.quarantined_by_stage[s]},
             "articles_by_publisher": dict(self.articles_by_publisher.most_common()),
             "quarantined_inputs": self.quarantined_inputs,
             "data_docs": self.data_docs,
@@ -121,3 +124,39 @@ def summary_lines(report: dict) -> list[str]:
     if report.get("data_docs"):
         lines.append(f"data docs: {Path(report['data_docs']).resolve().as_uri()}")
     return lines
+
+
+def summary_markdown(report: dict, title: str) -> str:
+    """The run summary as the Prefect UI shows it (a markdown artifact): the counts that add up,
+    then per stage, per publisher, per rule and per quarantine reason."""
+    def table(header: tuple[str, str], rows) -> list[str]:
+        out = [f"| {header[0]} | {header[1]} |", "|---|---:|"]
+        out += [f"| {_cell(k)} | {v} |" for k, v in rows] or ["| (none) | |"]
+        return out + [""]
+
+    version = f"dataset version **{report['version']}**" if report["version"] else "dataset unchanged"
+    md = [f"# {title}", "",
+          f"**{report['inputs']}** inputs = **{report['documents_with_articles']}** with articles + "
+          f"**{report['quarantined']}** quarantined + **{report['unchanged']}** unchanged", "",
+          f"**{report['articles']}** articles written ({report['duplicates']} marked duplicates), "
+          f"{report['quarantine_rows']} quarantine rows, {report['replaced_rows']} rows replaced; {version}; "
+          f"{report['seconds']:.1f} s", "",
+          "## Stages", "", "| stage | seconds | quarantine rows |", "|---|---:|---:|"]
+    md += [f"| {s} | {sec:.2f} | {report.get('quarantined_by_stage', {}).get(s, 0)} |"
+           for s, sec in report["stage_seconds"].items()]
+    md += ["", "## Articles per publisher", ""] + table(("publisher", "articles"), report["articles_by_publisher"].items())
+    md += ["## Lines removed per rule", ""] + table(("rule", "lines"), report["lines_removed_by_rule"].items())
+    md += ["## Quarantine reasons", ""] + table(("reason", "rows"), report["quarantine_reasons"].items())
+    if report.get("data_docs"):
+        md += [f"Validation results: [Great Expectations Data Docs]({Path(report['data_docs']).resolve().as_uri()})", ""]
+    return "\n".join(md)
+
+
+def quarantined_table(report: dict) -> list[dict]:
+    """The quarantined inputs as table rows (the first QUARANTINED_LISTED)."""
+    return [{"input": item["source_uri"], "reason": item["reason"], "detail": item.get("detail") or ""}
+            for item in report.get("quarantined_inputs", [])]
+
+
+def _cell(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-PIPELINE_VERSION = "0.2.0"
+PIPELINE_VERSION = "0.3.0"
 
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -30,7 +30,7 @@ def _field(name: str, type_: pa.DataType, doc: str, nullable: bool = True) -> pa
 
 
 ARTICLES = pa.schema([
-    _field("article_id", pa.string(), "Deterministic id: sha256 of the source key (url, else source_uri) and position, 32 hex chars.", False),
+    _field("article_id", pa.string(), "Deterministic id: sha256 of source_uri and position, 32 hex chars.", False),
     _field("doc_id", pa.string(), "sha256 of the input document's bytes.", False),
     _field("source_uri", pa.string(), "Where the input came from: an absolute file path or a URL.", False),
     _field("url", pa.string(), "The page's URL when known (HTML metadata, WARC, fetch)."),
@@ -40,6 +40,8 @@ ARTICLES = pa.schema([
     _field("title", pa.string(), "Headline, display form.", False),
     _field("subtitle", pa.string(), "Sub-headline, display form."),
     _field("dateline", pa.string(), "Place the story was filed from, e.g. سيول."),
+    _field("author", pa.string(), "The author as the page names them: HTML metadata, or a text dump's byline (كتب- …, بقلم …)."),
+    _field("description", pa.string(), "The page's own summary (meta description, og:description); null for text dumps."),
     _field("published_at", UTC_TIMESTAMP, "Publication time in UTC; null when the page does not say it."),
     _field("body", pa.string(), "Article text, display form, paragraphs separated by a blank line.", False),
     _field("title_search", pa.string(), "Search form of the title (diacritics and letter variants folded).", False),

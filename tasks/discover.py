@@ -169,7 +169,8 @@ class _Walker:
             doc_id = hashlib.sha256(record.payload).hexdigest()
             stored = raw.put(self.raw_dir, doc_id, record.payload)
             self.add_ref(InputRef(source_uri=record.url or origin, doc_id=doc_id, size=len(record.payload),
-                                  url=record.url, raw=str(stored), fetched_at=record.fetched_at, origin=origin))
+                                  url=record.url, raw=str(stored), fetched_at=record.fetched_at, origin=origin,
+                                  charset=record.charset))
 
     def source_url(self, url: str, depth: int) -> None:
         """A URL given as a source: a page, or a feed or sitemap whose links are the pages."""

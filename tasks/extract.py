@@ -44,6 +44,13 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]
 _CODECS = {"windows-1256": "cp1256", "iso-8859-6": "iso8859_6", "arabic": "iso8859_6", "x-mac-arabic": "mac_arabic"}
 
 
+# Labels a server or a template puts on a page by default: every byte decodes in them, so a
+# wrong one (very common on Arabic sites) never fails, it gives mojibake. Non-ASCII bytes under
+# these labels are judged by what they are (UTF-8, then windows-1256 / ISO-8859-6, then
+# charset_normalizer, which still finds a genuine Latin-1 page).
+_NEVER_FAILING_WESTERN = {"iso-8859-1", "latin1", "latin-1", "l1", "windows-1252", "cp1252", "us-ascii", "ascii"}
+
+
 def _declared_charset(data: bytes) -> str | None:
     m = _META_CHARSET.search(data[:4096])
     return m.group(1).decode("ascii", "replace") if m else None
@@ -97,6 +104,8 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     if b"\x00" in data[:4096]:
         raise ExtractError("binary_input", "the file holds NUL bytes: binary data, not a page")
     declared = (declared or _declared_charset(data) or "").lower()
+    if declared in _NEVER_FAILING_WESTERN and not data.isascii():
+        declared = ""                # judged by the bytes: these labels decode anything, wrongly
     if declared and declared not in ("utf-8", "utf8"):
         try:
             return data.decode(_CODECS.get(declared, declared)), declared
@@ -176,11 +185,11 @@ def html_page(ref: InputRef, text: str, encoding: str) -> Page:
     published = doc.date or arabic_date_in_html(text)
     return Page(doc_id=ref.doc_id, source_uri=ref.source_uri, lines=lines, content_type="html",
                 encoding=encoding, url=doc.url or ref.url, title=doc.title, published=published,
-                sitename=doc.sitename, tags=tags)
+                sitename=doc.sitename, tags=tags, author=doc.author, description=doc.description)
 
 
 def extract(ref: InputRef, data: bytes) -> Page:
-    text, encoding = decode(data)
+    text, encoding = decode(data, ref.charset)
     # UTF-16 hides the tags from a byte sniff: sniff its text.
     if is_html(text.encode("utf-8") if encoding == "utf-16" else data):
         return html_page(ref, text, encoding)

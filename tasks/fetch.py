@@ -31,6 +31,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks import raw
 from tasks.records import InputRef, Rejection, input_rejection
+from tasks.sources import header_charset
 
 USER_AGENT = "khabar/0.2 (Arabic news pipeline; +https://github.com/khabar-news/khabar)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -79,10 +80,11 @@ class Fetched:
     fetched_at: datetime
     content_type: str
     not_modified: bool = False  # a 304: the bytes are those of the last fetch
+    charset: str | None = None  # declared by the response's Content-Type
 
     def ref(self, requested: str) -> InputRef:
         return InputRef(source_uri=requested, doc_id=self.doc_id, size=Path(self.raw_path).stat().st_size,
-                        url=self.url, raw=self.raw_path, fetched_at=self.fetched_at)
+                        url=self.url, raw=self.raw_path, fetched_at=self.fetched_at, charset=self.charset)
 
 
 def _is_public(address: str) -> bool:
@@ -241,7 +243,8 @@ class Fetcher:
         if self.state is not None and expect == "html":
             self.state.put(url, raw.Validators(response_headers.get("etag"), response_headers.get("last-modified"),
                                                doc_id, now))
-        return Fetched(final, doc_id, str(path), now, content_type)
+        return Fetched(final, doc_id, str(path), now, content_type,
+                       charset=header_charset(response_headers.get("content-type")))
 
 
 def _transient(task, task_run, state) -> bool:

@@ -42,6 +42,8 @@ def article_row(article: Article, run: RunContext) -> dict:
         "title": title,
         "subtitle": _opt(article.subtitle),
         "dateline": _opt(article.dateline),
+        "author": _opt(article.author),
+        "description": _opt(article.description),
         "published_at": published_at(article, paragraphs, reference),
         "body": body,
         "title_search": title_search,

@@ -45,6 +45,7 @@ class InputRef:
     raw: str | None = None        # where its bytes are when not at source_uri: the raw zone
     fetched_at: datetime | None = None
     origin: str | None = None     # where in a container it was, when source_uri is its URL: "FILE.warc.gz#OFFSET"
+    charset: str | None = None    # the charset its HTTP response declared (Content-Type), if any
 
 
 @dataclass(slots=True)
@@ -62,6 +63,8 @@ class Page:
     published: str | None = None  # raw date string from metadata
     sitename: str | None = None
     tags: list[str] = field(default_factory=list)
+    author: str | None = None         # from HTML metadata
+    description: str | None = None    # the page's own summary (meta description)
 
 
 @dataclass(slots=True)
@@ -83,6 +86,8 @@ class Article:
     related: list[dict] = field(default_factory=list)    # {"title", "summary", "section", "byline"}
     tags: list[str] = field(default_factory=list)
     source_credit: str | None = None
+    author: str | None = None
+    description: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,6 +64,7 @@ class Draft:
     tags: list[str] = field(default_factory=list)
     source_credit: str | None = None
     published_raw: str | None = None
+    author: str | None = None
 
 
 def is_headline(text: str) -> bool:
@@ -174,6 +175,8 @@ def _article(unit: Unit, position: int, page_title: str | None) -> Draft:
             draft.captions.append(_caption(ln))
         elif ln.label == "date" and draft.published_raw is None:
             draft.published_raw = ln.value
+        elif ln.label == "author" and ln.value and draft.author is None:
+            draft.author = ln.value
         elif ln.label == "related_inline" and ln.value:
             # trafilatura keeps inline "اقرأ أيضاً: …" links; the linked title is a related item.
             draft.related.append({"title": ln.value, "summary": None, "section": None, "byline": None})

@@ -123,6 +123,16 @@ class WarcRecord:
     payload: bytes | None      # None when the record could not be read
     offset: int
     error: str | None = None
+    charset: str | None = None  # from the captured response's Content-Type
+
+
+_CHARSET_PARAM = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def header_charset(content_type: str | None) -> str | None:
+    """The charset of an HTTP Content-Type header ("text/html; charset=windows-1256")."""
+    m = _CHARSET_PARAM.search(content_type or "")
+    return m.group(1).lower() if m else None
 
 
 def warc_html_records(path: Path, max_bytes: int) -> Iterator[WarcRecord]:
@@ -155,7 +165,8 @@ def warc_html_records(path: Path, max_bytes: int) -> Iterator[WarcRecord]:
                                      f"record larger than {max_bytes} bytes")
                     continue
                 yield WarcRecord(record.rec_headers.get_header("WARC-Target-URI"),
-                                 _warc_date(record.rec_headers.get_header("WARC-Date")), payload, offset)
+                                 _warc_date(record.rec_headers.get_header("WARC-Date")), payload, offset,
+                                 charset=header_charset(record.http_headers.get_header("Content-Type")))
             except StopIteration:
                 # warcio ends quietly at a cut record: bytes left after the last whole record
                 # are a truncated one, and it is an input that must not vanish.

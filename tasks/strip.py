@@ -126,7 +126,8 @@ def strip_page(page: Page, book: RuleBook | None = None,
             url=page.url, fetched_at=page.fetched_at, subtitle=d.subtitle, dateline=d.dateline,
             publisher=publisher, published_raw=d.published_raw or (page.published if d.position == 0 else None),
             captions=d.captions, related=d.related, tags=d.tags or (page.tags if d.position == 0 else []),
-            source_credit=d.source_credit,
+            source_credit=d.source_credit, author=d.author or (page.author if d.position == 0 else None),
+            description=page.description if d.position == 0 else None,
         ))
     return StrippedPage(articles, lines, profile)
 

@@ -76,6 +76,25 @@ def known_doc_ids(out_dir: Path) -> set[str]:
     return read_column(out_dir / ARTICLES_DIR, "doc_id") | read_column(out_dir / QUARANTINE_DIR, "doc_id")
 
 
+def upgrade_files(dataset_dir: Path, schema: pa.Schema) -> list[Path]:
+    """Files an older khabar wrote lack the columns added since: rewritten with them (null),
+    in the schema's order, so every file of a dataset has one schema and a reader that takes
+    the first file's schema sees every column. Returns the files rewritten."""
+    upgraded = []
+    for path in dataset_files(dataset_dir):
+        if pq.read_schema(path).names == schema.names:
+            continue
+        table = pq.ParquetFile(path).read()
+        for column in schema:
+            if column.name not in table.column_names:
+                if not column.nullable:
+                    raise ValueError(f"{path}: column {column.name} is missing and may not be null")
+                table = table.append_column(column, pa.nulls(table.num_rows, column.type))
+        atomic_write_table(table.select(schema.names).cast(schema), path)
+        upgraded.append(path)
+    return upgraded
+
+
 def recorded_rejections(out_dir: Path, rejections: list[Rejection]) -> list[Rejection]:
     """Those of `rejections` the dataset already holds, word for word (same input, stage,
     reason and detail): a link still pointing out, a URL still 404. Writing them again would

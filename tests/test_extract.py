@@ -25,6 +25,23 @@ def test_arabic_in_other_encodings_decodes(encoding):
     assert used in ("windows-1256", "utf-16", "utf-8-sig")
 
 
+def test_the_http_charset_comes_before_the_pages_meta_and_default_latin_labels_are_not_trusted():
+    page = f"<html><head><meta charset='windows-1256'></head><body><p>{ARABIC}</p></body></html>"
+    # Bytes valid in both Arabic code pages: the response's header decides, over the <meta>.
+    data = page.replace("'windows-1256'", "'windows-1256' ").encode("iso8859_6")
+    assert decode(data, declared="iso-8859-6") == (data.decode("iso8859_6"), "iso-8859-6")
+    # A server's default "charset=iso-8859-1" on Arabic bytes would give mojibake without an error.
+    for bytes_, encoding in ((ARABIC.encode("cp1256"), "windows-1256"), (ARABIC.encode(), "utf-8")):
+        assert decode(bytes_, declared="iso-8859-1") == (ARABIC, encoding)
+    # A page that is Latin-1 is still read as such.
+    text, _ = decode("Le ministre a déclaré à la presse qu'il visiterait Séoul.".encode("latin-1"), declared="iso-8859-1")
+    assert "déclaré" in text
+    # Through extract: the ref carries the charset its response declared.
+    bare = f"<html><body><article><p>{ARABIC} " * 5 + "</p></article></body></html>"
+    got = extract(InputRef(source_uri="/x.html", doc_id="d" * 64, size=0, charset="windows-1256"), bare.encode("cp1256"))
+    assert got.encoding == "windows-1256" and ARABIC in "\n".join(got.lines)
+
+
 @pytest.mark.parametrize("data,reason", [
     (b"", "empty_input"), (b"  \n\t\n", "empty_input"),
     (b"\x89PNG\r\n\x1a\n\x00\x00", "binary_input"), (b"PK\x03\x04rest", "binary_input"),

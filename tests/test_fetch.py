@@ -27,6 +27,9 @@ def test_a_page_lands_in_the_raw_zone_and_a_second_fetch_is_conditional(fetcher,
     second = fetcher.fetch(url)
     assert second.not_modified and second.doc_id == first.doc_id
     assert news_server.conditional_hits["/articles/utf8.html"] == 1
+    # The response's charset travels with the page to extraction.
+    legacy = fetcher.fetch(news_server.base + "/articles/cp1256.html")
+    assert (first.charset, legacy.charset, legacy.ref("x").charset) == ("utf-8", "windows-1256", "windows-1256")
 
 
 def test_every_failure_has_its_reason(fetcher, news_server):

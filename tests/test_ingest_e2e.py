@@ -9,6 +9,7 @@ import pytest
 
 from flows.ingest import ingest
 from schemas.tables import ARTICLES
+from tests.conftest import flow_run_artifacts, flow_run_task_names
 
 pytestmark = pytest.mark.e2e
 
@@ -42,6 +43,19 @@ def test_seeds_to_parquet_rerun_and_changed_page(prefect_api, seeds_copy, tmp_pa
     assert len(pd.read_parquet(out / "articles")) == 9
     assert duckdb.sql(f"select count(*) from read_parquet('{out}/articles/**/*.parquet')").fetchall() == [(9,)]
 
+    # What the Prefect UI shows of the run: tasks named by stage and batch, and four artifacts.
+    assert {"discover", "extract-batch-0", "strip-batch-0", "normalize-batch-0", "validate-batch-0", "dedup-batch-0",
+            "write-batch-0"} <= {name.rsplit("-", 1)[0] if name.startswith(("discover", "commit", "data-docs")) else name
+                                 for name in flow_run_task_names(first["run_id"])}
+    artifacts = flow_run_artifacts(first["run_id"])
+    assert {key: a["type"] for key, a in artifacts.items()} == {
+        "khabar-run-summary": "markdown", "khabar-quarantined-inputs": "table", "khabar-data-docs": "markdown",
+        "khabar-progress": "progress"}
+    assert "**5** inputs = **5** with articles" in artifacts["khabar-run-summary"]["data"]
+    assert "| الشرق الأوسط | 6 |" in artifacts["khabar-run-summary"]["data"] and "boilerplate:share_marker" in artifacts["khabar-run-summary"]["data"]
+    assert artifacts["khabar-progress"]["data"] == 100.0
+    assert "file://" in artifacts["khabar-data-docs"]["data"] and "data_docs/index.html" in artifacts["khabar-data-docs"]["data"]
+
     second = ingest(sources=[str(seeds_copy)], out=str(out))
     assert (second["inputs"], second["unchanged"], second["articles"]) == (5, 5, 0)
     assert sorted(articles(out).column("article_id").to_pylist()) == sorted(table.column("article_id").to_pylist())
@@ -73,3 +87,6 @@ def test_broken_inputs_are_quarantined_by_name_and_counts_add_up(prefect_api, se
                        "english.txt": "not_arabic"}
     listed = {Path(q["source_uri"]).name: q["reason"] for q in report["quarantined_inputs"]}
     assert listed == by_name
+    import json as json_module
+    table = json_module.loads(flow_run_artifacts(report["run_id"])["khabar-quarantined-inputs"]["data"])
+    assert {Path(row["input"]).name: row["reason"] for row in table} == by_name

@@ -33,3 +33,58 @@ def test_counts_add_up_and_break_loudly():
     report.inputs = 5
     with pytest.raises(AccountingError, match="do not add up"):
         report.check()
+
+
+def _finished_report() -> dict:
+    report = RunReport("r", datetime.now(timezone.utc), ["drop/"], "data", "v")
+    report.inputs = 3
+    rejections = [Rejection("/in/b", "extract", "binary_input", "the file is a PNG image | not a page", doc_id="b")]
+    published = pa.table({"doc_id": ["a", "c"], "publisher": ["الجزيرة", None]})
+    report.add_batch(refs("a", "b", "c"), published, rejections, {"articles": 2, "quarantine": 1, "replaced": 0})
+    report.stages["strip"].removed_by_rule.update({"boilerplate:share_marker": 4})
+    return report.as_dict()
+
+
+def test_the_run_summary_for_the_prefect_ui_has_the_counts_per_stage_publisher_rule_and_reason():
+    from flows.report import quarantined_table, summary_markdown
+
+    d = _finished_report()
+    d["data_docs"] = "/data/reports/data_docs/index.html"
+    md = summary_markdown(d, "khabar run x")
+    assert md.startswith("# khabar run x\n")
+    assert "**3** inputs = **2** with articles + **1** quarantined + **0** unchanged" in md
+    assert "| extract | 0.00 | 1 |" in md and "| strip | 0.00 | 0 |" in md
+    assert "| الجزيرة | 1 |" in md and "| (unknown) | 1 |" in md
+    assert "| boilerplate:share_marker | 4 |" in md and "| binary_input | 1 |" in md
+    assert "(file:///data/reports/data_docs/index.html)" in md
+    assert quarantined_table(d) == [{"input": "/in/b", "reason": "binary_input",
+                                     "detail": "the file is a PNG image | not a page"}]
+
+
+def test_progress_goes_to_every_listener_until_it_unsubscribes():
+    from flows.progress import Progress, publish, subscribe
+
+    seen = []
+    unsubscribe = subscribe(lambda p: seen.append((p.done, p.total, p.percent)))
+    progress = Progress(total=4)
+    progress.done = 1
+    publish(progress)
+    unsubscribe()
+    progress.done = 4
+    publish(progress)
+    assert seen == [(1, 4, 25.0)]
+
+
+def test_a_piped_run_prints_plain_progress_lines_and_the_summary_lines():
+    import io
+
+    from flows.progress import Progress, publish
+    from flows.terminal import print_summary, progress_display
+
+    stream = io.StringIO()
+    with progress_display(stream):
+        publish(Progress(total=10, done=5))
+    assert stream.getvalue().startswith("progress: 5/10 documents (50 %), ")
+    out = io.StringIO()
+    print_summary(_finished_report(), out)
+    assert out.getvalue().startswith("inputs 3 = with articles 2 + quarantined 1 + unchanged 0\n")

@@ -57,6 +57,7 @@ def test_warc_html_responses_are_streamed_with_url_and_date(tmp_path):
     records = list(warc_html_records(warc, 2**20))
     assert [r.url for r in records] == [f"{BASE}/1", f"{BASE}/2"]
     assert all(r.payload.startswith(b"<!DOCTYPE html>") and r.fetched_at is not None and not r.error for r in records)
+    assert [r.charset for r in records] == ["utf-8", None]          # from each response's Content-Type
 
 
 def test_a_truncated_warc_gives_its_good_records_and_one_quarantined(tmp_path):

@@ -167,6 +167,7 @@ def test_outlet_layouts_with_generic_rules_only(path):
             assert article.subtitle == want["subtitle"]
         if "tags" in want:
             assert article.tags == want["tags"]
+        assert article.author == want.get("author")
         body = "\n".join(article.paragraphs)
         for phrase in expected["not_in_body"]:
             assert phrase not in body and phrase != article.title
@@ -214,3 +215,6 @@ def test_html_page_gets_the_same_arabic_rules_after_trafilatura():
     assert article.publisher == "سكاي نيوز عربية"
     assert article.published_raw and article.published_raw.startswith("2024-07-02")
     assert stripped.removed_by_rule()["boilerplate:comments"] == 1
+    # What the page's metadata says of its author and summary is kept with the article.
+    assert article.author == "مريم الخطيب"
+    assert article.description == "بلغت صادرات الإمارات غير النفطية مستوى قياسيا في النصف الأول من العام."

@@ -5,7 +5,7 @@ import pyarrow.dataset as ds
 
 from schemas.tables import ARTICLES, QUARANTINE
 from tasks.records import Rejection, RunContext
-from tasks.write import dataset_files, known_doc_ids, recorded_rejections, write_batch
+from tasks.write import dataset_files, known_doc_ids, recorded_rejections, upgrade_files, write_batch
 
 RUN = RunContext("0123456789abcdef", datetime(2026, 1, 1, tzinfo=timezone.utc), "test")
 
@@ -60,3 +60,17 @@ def test_articles_are_partitioned_by_month_sorted_by_publisher_and_undated_rows_
     assert months == ["published_month=2024-06", "published_month=unknown"]
     june = ds.dataset(tmp_path / "articles" / "published_month=2024-06", format="parquet").to_table()
     assert june.column("publisher").to_pylist() == ["إيلاف", "الشرق الأوسط"]
+
+
+def test_files_of_an_older_schema_are_upgraded_with_the_new_columns_null(tmp_path):
+    import pyarrow.parquet as pq
+
+    write_batch(pa.Table.from_pylist([row("/a", "a1"), row("/b", "b1")], schema=ARTICLES), [], tmp_path, RUN, 0)
+    older = pa.schema([f for f in ARTICLES if f.name not in ("author", "description")])
+    [path] = dataset_files(tmp_path / "articles")
+    pq.write_table(pq.read_table(path, schema=older), path)          # as khabar 0.2 wrote it
+    assert upgrade_files(tmp_path / "articles", ARTICLES) == [path]
+    table = pq.ParquetFile(path).read()
+    assert table.schema.names == ARTICLES.names
+    assert table.column("author").to_pylist() == [None, None] and sorted(table.column("doc_id").to_pylist()) == ["a1", "b1"]
+    assert upgrade_files(tmp_path / "articles", ARTICLES) == []      # once is enough

@@ -1,0 +1,103 @@
+"""The Prefect API a `khabar` command talks to: the user's own (PREFECT_API_URL set, in the
+environment or the Prefect profile), else a temporary server started for the command in a
+child process on 127.0.0.1 and stopped when it ends.
+
+Prefect's own "temporary server" does the same, but starting it imports Prefect's whole server
+stack (FastAPI, SQLAlchemy, asyncpg, …) into the run's process: ~100 MB that the run never uses
+(measured: a trivial flow grows the process from 82 to 181 MB). Starting the same server
+process ourselves keeps the run's memory for pages."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+
+import httpx
+
+from flows.settings import apply_prefect_defaults
+
+
+class ServerDidNotStart(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def prefect_api():
+    """Yields the API URL the command's flows report to."""
+    apply_prefect_defaults()
+    from prefect.settings import (PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+                                  temporary_settings)
+
+    if PREFECT_API_URL.value():
+        yield PREFECT_API_URL.value()
+        return
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    server = _start(port)
+    try:
+        _wait_healthy(server, url, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+        with temporary_settings({PREFECT_API_URL: url}):
+            try:
+                yield url
+            finally:
+                _drain_to(url)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _drain_to(url: str) -> None:
+    """Sends the logs and events still queued before the server goes (as Prefect's test harness
+    does), or their workers fail at exit with 'Error logging to API'."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        try:
+            worker.drain_all(timeout=10)
+        except RuntimeError:
+            pass                      # never started
+
+
+def _start(port: int) -> subprocess.Popen:
+    import prefect
+    from prefect.settings import get_current_settings
+
+    # The command line and settings Prefect's SubprocessASGIServer uses (prefect 3.8): the API
+    # without the UI and without the scheduler and other services a long-lived server runs.
+    env = {**os.environ, **get_current_settings().to_environment_variables(exclude_unset=True),
+           "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent), "--factory",
+         "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "error", "--lifespan", "on"],
+        env=env, stdin=subprocess.DEVNULL)
+
+
+def _wait_healthy(server: subprocess.Popen, url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    with httpx.Client(timeout=2.0) as client:
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise ServerDidNotStart(f"the temporary Prefect server exited with status {server.returncode}")
+            try:
+                if client.get(f"{url}/health").status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+    raise ServerDidNotStart(f"the temporary Prefect server did not answer within {timeout:g} s "
+                            "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)")

@@ -1,0 +1,40 @@
+"""How far a run is: the ingest flow reports documents done after each batch; whoever watches
+subscribes (the terminal's progress bar, the Prefect progress artifact). Kept out of the flow's
+parameters, which the Prefect UI shows and must be serialisable."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass
+class Progress:
+    total: int
+    done: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def rate(self) -> float:
+        """Documents per second so far."""
+        elapsed = time.monotonic() - self.started
+        return self.done / elapsed if elapsed > 0 else 0.0
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.done / self.total if self.total else 100.0
+
+
+Listener = Callable[[Progress], None]
+_listeners: list[Listener] = []
+
+
+def subscribe(listener: Listener) -> Callable[[], None]:
+    """Adds a listener; returns the function that removes it."""
+    _listeners.append(listener)
+    return lambda: _listeners.remove(listener)
+
+
+def publish(progress: Progress) -> None:
+    for listener in list(_listeners):
+        listener(progress)

@@ -1,0 +1,49 @@
+"""`khabar` commands without a PREFECT_API_URL start a temporary Prefect server in a child
+process: flows run against it, the command's own process never imports Prefect's server stack,
+and the server is gone when the command ends."""
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+
+SCRIPT = """
+import json, sys
+from flows.api_server import prefect_api
+with prefect_api() as url:
+    from prefect import flow, get_client, task
+
+    @task
+    def double(x):
+        return 2 * x
+
+    @flow
+    def tiny():
+        return double(21)
+
+    state = tiny(return_state=True)
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(state.state_details.flow_run_id)
+    print(json.dumps({"url": url, "result": state.result(), "runs": [run.state.type.value],
+                      "server_imported": "prefect.server.api.server" in sys.modules}))
+"""
+
+
+def test_a_temporary_server_in_its_own_process(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", SCRIPT], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Error logging to API" not in done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["result"] == 42 and out["runs"] == ["COMPLETED"]
+    assert out["url"].startswith("http://127.0.0.1:") and out["server_imported"] is False
+    port = int(out["url"].split(":")[2].split("/")[0])
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) != 0           # the server stopped with the command
