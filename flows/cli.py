@@ -1,5 +1,5 @@
 """`khabar` command line: `khabar run [SOURCE ...] [--out DIR]`, `khabar compact [--out DIR]`,
-`khabar explain PAGE`.
+`khabar serve [--only NAME ...]`, `khabar explain PAGE`.
 
 Problems a user can fix (a missing source, an unwritable output directory) end in one line
 naming the problem and exit status 2, never a traceback.
@@ -77,6 +77,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from flows.settings import apply_prefect_defaults
+
+    apply_prefect_defaults()
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        return _fail("khabar serve needs a Prefect server that keeps the schedules: start one with "
+                     "`prefect server start --host 127.0.0.1` and set "
+                     "PREFECT_API_URL=http://127.0.0.1:4200/api (README: Run on a schedule)")
+    from prefect import serve
+
+    from flows.schedules import deployment_specs, to_deployments
+
+    try:
+        deployments = to_deployments(deployment_specs(), args.only, args.out)
+    except ValueError as e:
+        return _fail(str(e))
+    print(f"serving {', '.join(d.name for d in deployments)} from prefect.yaml on {PREFECT_API_URL.value()}",
+          flush=True)
+    serve(*deployments, print_starting_message=False)
+    return 0
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from tasks.discover import file_digest
     from tasks.extract import ExtractError, extract
@@ -142,6 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
     compact.add_argument("--out", default="data", metavar="DIR", help="dataset directory (default: data/)")
     compact.add_argument("--duplicate-threshold", type=float, default=0.7, metavar="J")
     compact.set_defaults(func=cmd_compact)
+    serve = sub.add_parser("serve", help="serve the deployments of prefect.yaml with their schedules (needs a Prefect server)")
+    serve.add_argument("--only", nargs="+", metavar="NAME", help="serve only these deployments")
+    serve.add_argument("--out", metavar="DIR", help="the dataset directory, instead of the one prefect.yaml gives")
+    serve.set_defaults(func=cmd_serve)
     explain = sub.add_parser("explain", help="show a page's lines with their labels and rule ids")
     explain.add_argument("page", metavar="PAGE")
     explain.set_defaults(func=cmd_explain)

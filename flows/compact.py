@@ -99,11 +99,11 @@ def rebuild_index_task(staging: Staging, threshold: float) -> int:
 
 
 @flow(name="compact", flow_run_name="compact-{out}")
-def compact(out: str = "data", duplicate_threshold: float = DEFAULT_THRESHOLD) -> dict:
+def compact(out: str = "data", duplicate_threshold: float = DEFAULT_THRESHOLD, lock_wait: float = 0.0) -> dict:
     logger = get_run_logger()
     run = RunContext(run_id=flow_run.id or str(uuid.uuid4()), started_at=datetime.now(timezone.utc),
                      pipeline_version=PIPELINE_VERSION)
-    with Store(Path(out)) as store:
+    with Store(Path(out), wait=lock_wait) as store:
         current = current_version(Path(out))
         if current is None:
             logger.info("nothing to compact in %s", out)

@@ -45,18 +45,19 @@ def commit_task(store: Store, staging: Staging, index: DedupIndex) -> str:
 @flow(name="ingest", flow_run_name="ingest-{out}")
 def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int = DEFAULT_BATCH_SIZE,
            non_arabic: str = "keep", duplicate_threshold: float = DEFAULT_THRESHOLD,
-           fetch: dict | None = None) -> dict:
+           fetch: dict | None = None, lock_wait: float = 0.0) -> dict:
     """`sources`: files, directories, globs, WARC archives, URL lists, page/feed/sitemap URLs
     or names from sources.yaml. `non_arabic`: keep pages that are not mostly Arabic (flagged
     by `language`) or quarantine them (reason not_arabic). `duplicate_threshold`: estimated
     Jaccard similarity from which an article is marked a near-duplicate of an earlier one.
-    `fetch`: FetchPolicy settings (timeouts, limits, per-host rate, allow_private …)."""
+    `fetch`: FetchPolicy settings (timeouts, limits, per-host rate, allow_private …).
+    `lock_wait`: seconds to wait for another run writing to `out` before giving up."""
     logger = get_run_logger()
     run = RunContext(run_id=flow_run.id or str(uuid.uuid4()), started_at=datetime.now(timezone.utc),
                      pipeline_version=PIPELINE_VERSION)
     report = RunReport(run.run_id, run.started_at, list(sources), str(out), PIPELINE_VERSION)
 
-    with Store(Path(out)) as store:       # one writer per DIR: a second run is refused
+    with Store(Path(out), wait=lock_wait) as store:       # one writer per DIR
         found = _discover_and_fetch(sources, Path(out), FetchPolicy.from_settings(fetch), report)
         logger.info("%d inputs: %d new, %d unchanged since an earlier run, %d failed before extraction",
                     found.inputs, len(found.new), len(found.unchanged), len(found.rejections))

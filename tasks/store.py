@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import time
 import re
 import shutil
 from dataclasses import dataclass
@@ -94,22 +95,34 @@ class Staging:
 class Store:
     """One writer's handle on DIR: holds the lock from open() to close()."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, wait: float = 0.0):
+        """`wait`: seconds to wait for another writer to finish before refusing (0: refuse at
+        once, for a person at a terminal; scheduled runs that may meet another deployment's run
+        on the same DIR wait)."""
         self.root = Path(root)
+        self.wait = wait
         self._lock_fd: int | None = None
 
     def open(self) -> "Store":
         self.root.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as e:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
-            os.close(fd)
-            if e.errno in (errno.EAGAIN, errno.EACCES):
-                raise StoreLocked(f"another khabar run is writing to {self.root} (pid {holder}); "
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as e:
+                if e.errno not in (errno.EAGAIN, errno.EACCES):
+                    os.close(fd)
+                    raise
+                if time.monotonic() < deadline:
+                    time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
+                    continue
+                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+                os.close(fd)
+                waited = f" (waited {self.wait:g} s)" if self.wait else ""
+                raise StoreLocked(f"another khabar run is writing to {self.root} (pid {holder}){waited}; "
                                   "wait for it to finish") from None
-            raise
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._lock_fd = fd

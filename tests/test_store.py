@@ -90,6 +90,19 @@ def test_a_second_writer_is_refused_with_the_holders_pid(tmp_path):
     Store(tmp_path).open().close()          # free again once the first one is done
 
 
+def test_a_waiting_writer_gets_the_lock_when_the_first_finishes_or_gives_up_at_its_deadline(tmp_path):
+    import threading
+    import time
+
+    first = Store(tmp_path).open()
+    with pytest.raises(StoreLocked, match=r"waited 0.3 s"):
+        Store(tmp_path, wait=0.3).open()
+    threading.Timer(0.5, first.close).start()
+    started = time.monotonic()
+    with Store(tmp_path, wait=10):
+        assert 0.4 < time.monotonic() - started < 5
+
+
 def test_a_flat_directory_of_khabar_0_1_becomes_version_zero(tmp_path):
     (tmp_path / "articles").mkdir()
     pq.write_table(pa.table({"x": [5]}), tmp_path / "articles" / "part-old.parquet")
