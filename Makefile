@@ -31,7 +31,9 @@ test: $(STAMP)
 	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; exit $$rc
 
 # Figures, not tests: speeds depend on the machine's load (see issue "Performance").
+# BENCH_DOCS: pages of each kind in the end-to-end corpus (default 10000).
 bench: $(STAMP)
+	$(VENV)/bin/python -m bench.pipeline $(BENCH_DOCS)
 	$(VENV)/bin/python -m bench.normalize
 	$(VENV)/bin/python -m bench.validation
 	$(VENV)/bin/python -m bench.storage
