@@ -114,21 +114,26 @@ def _search_char(m: re.Match) -> str:
     return SEARCH_DIGITS.get(m.group(), "")
 
 
-def arabic_ratio(text: str) -> float:
+def script_of(text: str) -> tuple[str, float]:
+    """(language, Arabic share of the letters), counting the letters once. The language is
+    told by script, which decides Arabic news pages without a model: `und` when mixed."""
     letters = len(_LETTER.findall(text))
-    return len(_ARABIC_LETTER.findall(text)) / letters if letters else 0.0
+    if not letters:
+        return "und", 0.0
+    ratio = len(_ARABIC_LETTER.findall(text)) / letters
+    if ratio >= 0.6:
+        return "ar", ratio
+    if len(_LATIN_LETTER.findall(text)) / letters >= 0.8:
+        return "en", ratio
+    return "und", ratio
+
+
+def arabic_ratio(text: str) -> float:
+    return script_of(text)[1]
 
 
 def language_of(text: str) -> str:
-    """By script: decides Arabic news pages without a model. `und` when the script is mixed."""
-    letters = len(_LETTER.findall(text))
-    if not letters:
-        return "und"
-    if len(_ARABIC_LETTER.findall(text)) / letters >= 0.6:
-        return "ar"
-    if len(_LATIN_LETTER.findall(text)) / letters >= 0.8:
-        return "en"
-    return "und"
+    return script_of(text)[0]
 
 
 def word_count(text: str) -> int:

@@ -7,7 +7,7 @@ import time
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.arabic import arabic_ratio, display_form, language_of, search_form_of_display, word_count
+from tasks.arabic import display_form, script_of, search_form_of_display, word_count
 from tasks.dates import parse_date, resolve_weekday
 from tasks.records import Article, Rejection, RunContext, StageResult, sha256_hex
 
@@ -31,6 +31,7 @@ def article_row(article: Article, run: RunContext) -> dict:
     title_search, body_search = search_form_of_display(title), search_form_of_display(body)
     # Never a date after the page was fetched (or, for files, after this run started).
     reference = article.fetched_at or run.started_at
+    language, ratio = script_of(body or title)
     return {
         "article_id": article.article_id,
         "doc_id": article.doc_id,
@@ -52,8 +53,8 @@ def article_row(article: Article, run: RunContext) -> dict:
         "related": [{k: (display_form(v) if k == "title" else _opt(v)) for k, v in r.items()} for r in article.related],
         "tags": [t for t in (display_form(t) for t in article.tags) if t],
         "source_credit": _opt(article.source_credit),
-        "language": language_of(body or title),
-        "arabic_ratio": round(arabic_ratio(body or title), 4),
+        "language": language,
+        "arabic_ratio": round(ratio, 4),
         "word_count": word_count(body),
         "content_hash": sha256_hex(f"{title_search}\n{body_search}".encode()),
         "duplicate_of": None,
