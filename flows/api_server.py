@@ -49,7 +49,7 @@ def prefect_api():
             try:
                 yield url
             finally:
-                _drain_to(url)
+                _drain_queued()
     finally:
         server.terminate()
         try:
@@ -59,7 +59,7 @@ def prefect_api():
             server.wait()
 
 
-def _drain_to(url: str) -> None:
+def _drain_queued() -> None:
     """Sends the logs and events still queued before the server goes (as Prefect's test harness
     does), or their workers fail at exit with 'Error logging to API'."""
     from prefect.events.worker import EventsWorker

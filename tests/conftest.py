@@ -51,23 +51,23 @@ TEST_FETCH = {"allowed_addresses": ["127.0.0.1"], "min_interval": 0.0, "read_tim
               "connect_timeout": 1.0, "max_bytes": 2**20, "retry_delays": [0.1, 0.2]}
 
 
-def prefect_api_post(path: str, body: dict) -> list[dict]:
-    """POST to the Prefect REST API the tests run against (the sync client sends null filters
-    that Prefect 3.8's server refuses)."""
+def prefect_api_post(path: str, body: dict, api: str | None = None) -> list[dict]:
+    """POST to a Prefect REST API: `api`, else the one the tests run against."""
     import httpx
     from prefect.settings import PREFECT_API_URL
 
-    response = httpx.post(PREFECT_API_URL.value().rstrip("/") + path, json=body, timeout=30)
+    response = httpx.post((api or PREFECT_API_URL.value()).rstrip("/") + path, json=body, timeout=30)
     response.raise_for_status()
     return response.json()
 
 
-def flow_run_artifacts(flow_run_id: str) -> dict[str, dict]:
+def flow_run_artifacts(flow_run_id: str, api: str | None = None) -> dict[str, dict]:
     """The artifacts a flow run left, by key, read back through the Prefect API."""
-    found = prefect_api_post("/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [flow_run_id]}}, "limit": 50})
+    found = prefect_api_post("/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [flow_run_id]}}, "limit": 50},
+                             api)
     return {a["key"]: a for a in found}
 
 
-def flow_run_task_names(flow_run_id: str) -> set[str]:
-    runs = prefect_api_post("/task_runs/filter", {"flow_runs": {"id": {"any_": [flow_run_id]}}, "limit": 200})
+def flow_run_task_names(flow_run_id: str, api: str | None = None) -> set[str]:
+    runs = prefect_api_post("/task_runs/filter", {"flow_runs": {"id": {"any_": [flow_run_id]}}, "limit": 200}, api)
     return {r["name"] for r in runs}

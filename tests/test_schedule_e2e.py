@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from flows.api_server import free_port
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEEDS, flow_run_artifacts, flow_run_task_names
 
 pytestmark = pytest.mark.e2e
 
@@ -110,20 +110,13 @@ def deployment_run(served, tmp_path_factory):
     return {**served, "run": run, "work": work}
 
 
-def api_post(api: str, path: str, body: dict) -> list[dict]:
-    response = httpx.post(f"{api}{path}", json=body, timeout=30)
-    response.raise_for_status()
-    return response.json()
-
-
 def test_a_run_of_the_served_deployment_completes_with_its_tasks_and_four_artifacts(deployment_run):
     api, run = deployment_run["api"], deployment_run["run"]
     assert run["state"]["type"] == "COMPLETED", deployment_run["log"].read_text()[-3000:]
-    tasks = {t["name"] for t in api_post(api, "/task_runs/filter", {"flow_runs": {"id": {"any_": [run["id"]]}}, "limit": 200})}
+    tasks = flow_run_task_names(run["id"], api)
     for stage in ("extract", "strip", "normalize", "validate", "dedup", "write"):
         assert f"{stage}-batch-0" in tasks, tasks
-    artifacts = {a["key"]: a for a in api_post(api, "/artifacts/filter",
-                                               {"artifacts": {"flow_run_id": {"any_": [run["id"]]}}, "limit": 50})}
+    artifacts = flow_run_artifacts(run["id"], api)
     assert set(artifacts) == {"khabar-run-summary", "khabar-quarantined-inputs", "khabar-data-docs", "khabar-progress"}
     assert "**5** inputs = **5** with articles" in artifacts["khabar-run-summary"]["data"]
     assert artifacts["khabar-progress"]["data"] == 100.0
