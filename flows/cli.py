@@ -55,6 +55,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(str(e))
     if args.batch_size < 1:
         return _fail("--batch-size must be at least 1")
+    if args.workers < 1:
+        return _fail("--workers must be at least 1")
+    if args.dask:
+        if args.workers > 1:
+            return _fail("--workers starts a local cluster and --dask uses an existing one: give one of them")
+        problem = _check_scheduler(args.dask)
+        if problem:
+            return _fail(problem)
 
     from flows.api_server import ServerDidNotStart, prefect_api
     from flows.ingest import ingest
@@ -65,7 +73,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         with prefect_api(), progress_display():
             report = ingest(sources=sources, out=args.out, batch_size=args.batch_size, non_arabic=args.non_arabic,
                             duplicate_threshold=args.duplicate_threshold,
-                            fetch={"allow_private": args.allow_private, "min_interval": args.host_interval})
+                            fetch={"allow_private": args.allow_private, "min_interval": args.host_interval},
+                            workers=args.workers, dask=args.dask)
     except (AccountingError, ServerDidNotStart) as e:
         return _fail(str(e), EXIT_FAILED)
     except StoreLocked as e:
@@ -75,6 +84,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0
+
+
+def _check_scheduler(address: str) -> str | None:
+    """A Dask scheduler address that nothing answers at fails here, in one line, and not
+    after Prefect started and Dask's client waited for its timeout."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host = port = None
+    if parts.scheme not in ("tcp", "tls") or not host or not port:
+        return f"--dask {address}: expected a scheduler address like tcp://HOST:8786"
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+    except OSError as e:
+        return f"--dask {address}: no Dask scheduler answers there ({e.strerror or e})"
+    return None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -160,6 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="let the fetcher reach private, loopback and link-local addresses (off: refused)")
     run.add_argument("--host-interval", type=float, default=1.0, metavar="S",
                      help="seconds between two requests to the same host (default 1)")
+    run.add_argument("--workers", type=int, default=1, metavar="N",
+                     help="run batches on a local Dask cluster of N worker processes (default 1: in this process)")
+    run.add_argument("--dask", metavar="ADDRESS",
+                     help="run batches on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (README: Scale out)")
     run.add_argument("--json", action="store_true", help="also print the whole run report as JSON")
     run.set_defaults(func=cmd_run)
     compact = sub.add_parser("compact", help="merge small files and rebuild the duplicate index")

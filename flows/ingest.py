@@ -1,6 +1,8 @@
 """The ingest flow: sources → a new version of the articles dataset, committed at once.
 
-    discover → for each batch: extract → strip → normalize → validate → dedup → write
+    discover → for each batch: extract → strip → normalize → validate → fingerprint
+                               (here, or on Dask workers, several batches at once: cluster.py)
+                             → dedup → write (here, in batch order)
              → commit (one atomic swap) → data docs → report
 """
 from __future__ import annotations
@@ -15,20 +17,18 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.artifacts import ProgressArtifact, publish_run_artifacts
+from flows.cluster import batch_stages, prepared
 from flows.memory import release_freed_memory, rss_mib
 from flows.progress import Progress, publish, subscribe
 from flows.report import RunReport, unaccounted
 from schemas.tables import ARTICLES, PIPELINE_VERSION, QUARANTINE
 from tasks.dedup import DEFAULT_THRESHOLD, DedupIndex, dedup_task
 from tasks.discover import Discovery, batches, discover_task, keep_newest_captures, split_fetched
-from tasks.extract import extract_task
 from tasks.fetch import Fetcher, FetchPolicy, fetch_pages
-from tasks.normalize import normalize_task
 from tasks.raw import RAW_DIR, FetchState
-from tasks.records import InputRef, RunContext
+from tasks.records import BatchState, InputRef, RunContext
 from tasks.store import Staging, Store
-from tasks.strip import strip_task
-from tasks.validate import data_docs_task, validate_task
+from tasks.validate import data_docs_task
 from tasks.write import (ARTICLES_DIR, QUARANTINE_DIR, known_doc_ids, recorded_rejections, upgrade_files,
                          write_report, write_task)
 
@@ -45,17 +45,20 @@ def commit_task(store: Store, staging: Staging, index: DedupIndex) -> str:
 @flow(name="ingest", flow_run_name="ingest-{out}")
 def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int = DEFAULT_BATCH_SIZE,
            non_arabic: str = "keep", duplicate_threshold: float = DEFAULT_THRESHOLD,
-           fetch: dict | None = None, lock_wait: float = 0.0) -> dict:
+           fetch: dict | None = None, lock_wait: float = 0.0, workers: int = 1, dask: str | None = None) -> dict:
     """`sources`: files, directories, globs, WARC archives, URL lists, page/feed/sitemap URLs
     or names from sources.yaml. `non_arabic`: keep pages that are not mostly Arabic (flagged
     by `language`) or quarantine them (reason not_arabic). `duplicate_threshold`: estimated
     Jaccard similarity from which an article is marked a near-duplicate of an earlier one.
     `fetch`: FetchPolicy settings (timeouts, limits, per-host rate, allow_private …).
-    `lock_wait`: seconds to wait for another run writing to `out` before giving up."""
+    `lock_wait`: seconds to wait for another run writing to `out` before giving up.
+    `workers`: more than 1 runs batches on a local Dask cluster of that many processes;
+    `dask`: the address of an existing Dask scheduler to run them on instead."""
     logger = get_run_logger()
     run = RunContext(run_id=flow_run.id or str(uuid.uuid4()), started_at=datetime.now(timezone.utc),
                      pipeline_version=PIPELINE_VERSION)
     report = RunReport(run.run_id, run.started_at, list(sources), str(out), PIPELINE_VERSION)
+    validation_results: list = []
 
     with Store(Path(out), wait=lock_wait) as store:       # one writer per DIR
         found = _discover_and_fetch(sources, Path(out), FetchPolicy.from_settings(fetch), report)
@@ -72,10 +75,13 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
                 progress = Progress(total=len(found.new))
                 stop_artifact = subscribe(ProgressArtifact(progress.total)) if all_batches else lambda: None
                 try:
-                    for batch_no, refs in enumerate(all_batches):
-                        _ingest_batch(batch_no, refs, run, staging, index, report, non_arabic, logger)
-                        progress.done += len(refs)
-                        publish(progress)
+                    with batch_stages(workers, dask, logger.info) as stages:
+                        started = (BatchState.start(n, refs) for n, refs in enumerate(all_batches))
+                        for batch in prepared(stages, started, run, non_arabic):
+                            validation_results += batch.validation_results
+                            _finish_batch(batch, run, staging, index, report, logger)
+                            progress.done += len(batch.refs)
+                            publish(progress)
                 finally:
                     stop_artifact()
                 if found.rejections:
@@ -88,7 +94,7 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
         else:
             report.check()
 
-    report.data_docs = data_docs_task(out, run.label)
+    report.data_docs = data_docs_task(out, run.label, validation_results)
     summary = report.as_dict()
     summary["report_path"] = str(write_report(summary, Path(out), run))
     publish_run_artifacts(summary, run.label)
@@ -145,16 +151,13 @@ def _write_early_rejections(batch_no, rejections, run, staging, report) -> None:
     report.add_batch(refs, ARTICLES.empty_table(), rejections, wrote.items[0])
 
 
-def _ingest_batch(batch_no, refs, run, staging, index, report, non_arabic, logger) -> None:
-    extracted = extract_task(refs, batch_no)
-    stripped = strip_task(extracted.items, batch_no)
-    normalized = normalize_task(stripped.items, run, batch_no, non_arabic)
-    validated = validate_task(normalized.items, run.label, batch_no)
-    deduped = dedup_task(index, validated.items[0], batch_no)
+def _finish_batch(batch: BatchState, run, staging, index, report, logger) -> None:
+    """The sequential end of a batch, in batch order: dedup against everything before it, write."""
+    batch_no, refs = batch.batch_no, batch.refs
+    deduped = dedup_task(index, batch)
     articles, duplicates = deduped.items
-    rejections = extracted.rejections + stripped.rejections + normalized.rejections + validated.rejections
-    rejections += unaccounted(refs, articles, rejections)
-    for r in validated.rejections:
+    rejections = deduped.rejections + unaccounted(refs, articles, deduped.rejections)
+    for r in deduped.rejections:
         if r.reason == "batch_invalid":
             logger.warning("batch %d stopped, nothing of it written: %s", batch_no, r.detail)
             break
@@ -163,9 +166,9 @@ def _ingest_batch(batch_no, refs, run, staging, index, report, non_arabic, logge
     # Rows of changed pages that did not come back (the page now has fewer articles).
     for article_id in set(written["removed_ids"]) - set(articles.column("article_id").to_pylist()):
         index.remove(article_id)
-    for stage, result in (("extract", extracted), ("strip", stripped), ("normalize", normalized),
-                          ("validate", validated), ("dedup", deduped), ("write", wrote)):
-        report.add_stage(stage, result.stats)
+    for stage, stats in deduped.stats.items():
+        report.add_stage(stage, stats)
+    report.add_stage("write", wrote.stats)
     report.add_batch(refs, articles, rejections, written, duplicates)
     release_freed_memory()
     logger.info("batch %d: %d inputs, %d articles (%d duplicates), %d quarantine rows; process memory %.0f MiB",

@@ -12,7 +12,7 @@ import pyarrow as pa
 from tasks.records import InputRef, Rejection, StageStats
 
 QUARANTINED_LISTED = 50
-STAGES = ("discover", "fetch", "extract", "strip", "normalize", "validate", "dedup", "write")
+STAGES = ("discover", "fetch", "extract", "strip", "normalize", "validate", "fingerprint", "dedup", "write")
 
 
 class AccountingError(RuntimeError):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ import pyarrow.parquet as pq
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.records import StageResult
+from tasks.records import BatchState, StageResult
 
 NUM_PERM = 128
 SHINGLE_WORDS = 3
@@ -127,7 +128,7 @@ class DedupIndex:
     threshold: float = DEFAULT_THRESHOLD
 
     def __post_init__(self):
-        self._hasher = _Hasher.make()
+        self._hasher = shared_hasher()
         self._bands = _Bands(*_lsh_shape(self.threshold))
         self._chunks: list[np.ndarray] = []            # signatures, in blocks
         self._signatures = np.empty((0, NUM_PERM), np.uint32)
@@ -204,9 +205,8 @@ class DedupIndex:
         if pos is not None:
             self.alive[pos] = False
 
-    def original_of(self, article_id: str, content_hash: str, search_text: str) -> str | None:
+    def original_of(self, article_id: str, content_hash: str, signature: np.ndarray) -> str | None:
         """The first-seen article this one duplicates, exactly or nearly; then remember this one."""
-        signature = self._hasher.signature(search_text)
         self.remove(article_id)          # a changed page is compared with others, not with itself
         keys = self._bands.band_keys(signature.reshape(1, -1))[0]
         best = -1
@@ -219,26 +219,60 @@ class DedupIndex:
         self._add(article_id, content_hash, signature, best)
         return self.ids[best] if best >= 0 else None
 
-    def mark(self, table: pa.Table) -> tuple[pa.Table, int]:
-        """`table` with `duplicate_of` set for each row (rows taken in order), and the number marked."""
+    def mark(self, table: pa.Table, signatures: np.ndarray | None = None) -> tuple[pa.Table, int]:
+        """`table` with `duplicate_of` set for each row (rows taken in order), and the number
+        marked. `signatures`: the rows' `fingerprints`, when computed elsewhere beforehand."""
         if not table.num_rows:
             return table, 0
-        columns = {c: table.column(c).to_pylist() for c in ("article_id", "content_hash", "title_search", "body_search")}
-        marks = [self.original_of(a, h, f"{t}\n{b}") for a, h, t, b in zip(*columns.values())]
+        if signatures is None:
+            signatures = fingerprints(table, self._hasher)
+        columns = [table.column(c).to_pylist() for c in ("article_id", "content_hash")]
+        marks = [self.original_of(a, h, s) for a, h, s in zip(*columns, signatures)]
         self._bands.flush()
         at = table.schema.get_field_index("duplicate_of")
         table = table.set_column(at, table.schema.field(at), pa.array(marks, type=pa.string()))
         return table, sum(m is not None for m in marks)
 
 
-def dedup_batch(index: DedupIndex, articles: pa.Table) -> StageResult:
-    """items: [articles with duplicate_of set, how many of them are duplicates]."""
+def search_texts(table: pa.Table) -> list[str]:
+    """What near-duplicates are judged on: the search forms of title and body."""
+    return [f"{t}\n{b}" for t, b in zip(table.column("title_search").to_pylist(), table.column("body_search").to_pylist())]
+
+
+def fingerprints(table: pa.Table, hasher: _Hasher | None = None) -> np.ndarray:
+    """(rows, NUM_PERM) MinHash signatures: a pure function of each row, so it runs with the
+    other per-batch stages (on any worker); only the index lookup (`mark`) is sequential."""
+    hasher = hasher or shared_hasher()
+    rows = [hasher.signature(text) for text in search_texts(table)]
+    return np.stack(rows) if rows else np.empty((0, NUM_PERM), np.uint32)
+
+
+@lru_cache(maxsize=1)
+def shared_hasher() -> _Hasher:
+    return _Hasher.make()
+
+
+def fingerprint_batch(articles: pa.Table) -> StageResult:
+    """items: [the articles, their signatures]."""
     started = time.perf_counter()
-    result = StageResult(items=list(index.mark(articles)))
+    result = StageResult(items=[articles, fingerprints(articles)])
     result.stats.seconds = time.perf_counter() - started
     return result
 
 
-@task(name="dedup", cache_policy=NO_CACHE, task_run_name="dedup-batch-{batch_no}")
-def dedup_task(index: DedupIndex, articles: pa.Table, batch_no: int = 0) -> StageResult:
-    return dedup_batch(index, articles)
+def dedup_batch(index: DedupIndex, articles: pa.Table, signatures: np.ndarray | None = None) -> StageResult:
+    """items: [articles with duplicate_of set, how many of them are duplicates]."""
+    started = time.perf_counter()
+    result = StageResult(items=list(index.mark(articles, signatures)))
+    result.stats.seconds = time.perf_counter() - started
+    return result
+
+
+@task(name="fingerprint", cache_policy=NO_CACHE, task_run_name="fingerprint-batch-{batch.batch_no}")
+def fingerprint_task(batch: BatchState) -> BatchState:
+    return batch.advance("fingerprint", fingerprint_batch(batch.items[0]))
+
+
+@task(name="dedup", cache_policy=NO_CACHE, task_run_name="dedup-batch-{batch.batch_no}")
+def dedup_task(index: DedupIndex, batch: BatchState) -> BatchState:
+    return batch.advance("dedup", dedup_batch(index, *batch.items))

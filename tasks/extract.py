@@ -12,7 +12,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks import raw
 from tasks.deadline import PageTimeout, time_limit
-from tasks.records import InputRef, Page, Rejection, StageResult
+from tasks.records import BatchState, InputRef, Page, Rejection, StageResult
 
 # Magic numbers of the binary files a crawl or a drop directory picks up by mistake.
 _BINARY_MAGIC = {
@@ -229,6 +229,6 @@ def extract_batch(refs: list[InputRef], seconds_limit: float = PAGE_SECONDS_LIMI
     return result
 
 
-@task(name="extract", cache_policy=NO_CACHE, task_run_name="extract-batch-{batch_no}")
-def extract_task(refs: list[InputRef], batch_no: int = 0) -> StageResult:
-    return extract_batch(refs)
+@task(name="extract", cache_policy=NO_CACHE, task_run_name="extract-batch-{batch.batch_no}")
+def extract_task(batch: BatchState) -> BatchState:
+    return batch.advance("extract", extract_batch(batch.items))

@@ -9,7 +9,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.arabic import display_form, script_of, search_form_of_display, word_count
 from tasks.dates import parse_date, resolve_weekday
-from tasks.records import Article, Rejection, RunContext, StageResult, sha256_hex
+from tasks.records import Article, BatchState, Rejection, RunContext, StageResult, sha256_hex
 
 
 def _opt(text: str | None) -> str | None:
@@ -94,7 +94,6 @@ def normalize_batch(articles: list[Article], run: RunContext, non_arabic: str = 
     return result
 
 
-@task(name="normalize", cache_policy=NO_CACHE, task_run_name="normalize-batch-{batch_no}")
-def normalize_task(articles: list[Article], run: RunContext, batch_no: int = 0,
-                   non_arabic: str = "keep") -> StageResult:
-    return normalize_batch(articles, run, non_arabic)
+@task(name="normalize", cache_policy=NO_CACHE, task_run_name="normalize-batch-{batch.batch_no}")
+def normalize_task(batch: BatchState, run: RunContext, non_arabic: str = "keep") -> BatchState:
+    return batch.advance("normalize", normalize_batch(batch.items, run, non_arabic))

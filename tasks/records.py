@@ -127,3 +127,25 @@ class StageResult:
     items: list
     rejections: list[Rejection] = field(default_factory=list)
     stats: StageStats = field(default_factory=StageStats)
+
+
+@dataclass(slots=True)
+class BatchState:
+    """One batch on its way through the stages: the last stage's outputs, and every stage's
+    rejections and counters so far. Carried forward from task to task, so the stages can run
+    anywhere (a Dask worker) and the flow fetches one object per batch, not every stage's
+    intermediate pages."""
+    batch_no: int
+    refs: list[InputRef]
+    items: list
+    rejections: list[Rejection] = field(default_factory=list)
+    stats: dict[str, StageStats] = field(default_factory=dict)
+    validation_results: list = field(default_factory=list)   # for Data Docs, built by the flow
+
+    @classmethod
+    def start(cls, batch_no: int, refs: list[InputRef]) -> "BatchState":
+        return cls(batch_no, refs, refs)
+
+    def advance(self, stage: str, result: StageResult) -> "BatchState":
+        return BatchState(self.batch_no, self.refs, result.items, self.rejections + result.rejections,
+                          {**self.stats, stage: result.stats}, self.validation_results)

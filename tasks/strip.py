@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.linerules import Line, clean, label_lines
 from tasks.profiles import Profile, RuleBook, load_rulebook, match_profile
-from tasks.records import Article, Page, Rejection, StageResult, article_id_for
+from tasks.records import Article, BatchState, Page, Rejection, StageResult, article_id_for
 from tasks.segment import segment
 
 # Labels whose lines leave the body: counted per rule in the run report.
@@ -55,20 +55,22 @@ def page_profile(page: Page, book: RuleBook) -> Profile | None:
     return match_profile(book, page.lines, url=page.url, sitename=page.sitename)
 
 
-def recurring_lines(pages: list[Page], book: RuleBook,
-                    profiles: list[Profile | None] | None = None) -> dict[str, frozenset[str]]:
-    """Per site, the lines that recur on many of its pages in this batch."""
+def recurring_lines(pages: list[Page], book: RuleBook, profiles: list[Profile | None] | None = None,
+                    cleaned: list[list[str]] | None = None) -> dict[str, frozenset[str]]:
+    """Per site, the lines that recur on many of its pages in this batch. `cleaned`: each
+    page's lines through `clean`, when the caller has them."""
     profiles = profiles if profiles is not None else [page_profile(p, book) for p in pages]
-    pages_by_site: dict[str, list[Page]] = {}
-    for page, profile in zip(pages, profiles):
+    cleaned = cleaned if cleaned is not None else [[clean(line) for line in page.lines] for page in pages]
+    pages_by_site: dict[str, list[list[str]]] = {}
+    for page, profile, texts in zip(pages, profiles, cleaned):
         key = site_key(page, profile)
         if key:
-            pages_by_site.setdefault(key, []).append(page)
+            pages_by_site.setdefault(key, []).append(texts)
     result = {}
     for key, site_pages in pages_by_site.items():
         if len(site_pages) < RECURRING_MIN_PAGES:
             continue
-        line_sets = [{clean(line) for line in page.lines} - {""} for page in site_pages]
+        line_sets = [set(texts) - {""} for texts in site_pages]
         counts = Counter(line for lines in line_sets for line in lines)
         threshold = max(RECURRING_MIN_PAGES, RECURRING_MIN_SHARE * len(site_pages))
         candidates = [line for line, n in counts.items() if n >= threshold and len(line.split()) <= RECURRING_MAX_WORDS]
@@ -79,12 +81,12 @@ def recurring_lines(pages: list[Page], book: RuleBook,
     return result
 
 
-def _copies(pages: list[Page]) -> list[set[int]]:
+def _copies(pages: list[list[str]]) -> list[set[int]]:
     """For each page, the pages that tell the same story: they share more than half of the
     shorter one's sentences (lines of STORY_LINE_MIN_WORDS words or more) — a page fetched
     twice, a copy, an edit. Pairwise, never transitive: one sentence of furniture every page
     carries must not make the whole site one story."""
-    sentences = [{c for c in map(clean, page.lines) if len(c.split()) >= STORY_LINE_MIN_WORDS} for page in pages]
+    sentences = [{c for c in texts if c.count(" ") + 1 >= STORY_LINE_MIN_WORDS} for texts in pages]
     pages_with: dict[str, list[int]] = {}
     for i, own in enumerate(sentences):
         for sentence in own:
@@ -109,13 +111,15 @@ _UNMATCHED = object()
 
 
 def strip_page(page: Page, book: RuleBook | None = None,
-               recurring: dict[str, frozenset[str]] | None = None, profile=_UNMATCHED) -> StrippedPage:
-    """`profile`: the page's profile when the caller already matched it (None: no profile)."""
+               recurring: dict[str, frozenset[str]] | None = None, profile=_UNMATCHED,
+               cleaned: list[str] | None = None) -> StrippedPage:
+    """`profile`: the page's profile when the caller already matched it (None: no profile);
+    `cleaned`: its lines through `clean`, when the caller has them."""
     book = book or load_rulebook()
     if profile is _UNMATCHED:
         profile = page_profile(page, book)
     site_lines = (recurring or {}).get(site_key(page, profile), frozenset())
-    lines = label_lines(page.lines, book, profile, site_lines)
+    lines = label_lines(page.lines, book, profile, site_lines, cleaned)
     drafts = segment(lines, profile, page_title=page.title)
     publisher = (profile.publisher if profile else None) or page.sitename
     articles = []
@@ -151,11 +155,12 @@ def strip_batch(pages: list[Page], book: RuleBook | None = None) -> StageResult:
     book = book or load_rulebook()
     # Each page's profile is matched once and serves both the site counts and the strip.
     profiles = [page_profile(page, book) for page in pages]
-    recurring = recurring_lines(pages, book, profiles)
+    cleaned = [[clean(line) for line in page.lines] for page in pages]     # once, for both uses
+    recurring = recurring_lines(pages, book, profiles, cleaned)
     result = StageResult(items=[])
-    for page, profile in zip(pages, profiles):
+    for page, profile, texts in zip(pages, profiles, cleaned):
         try:
-            stripped = strip_page(page, book, recurring, profile)
+            stripped = strip_page(page, book, recurring, profile, texts)
         except Exception as e:  # one page's bad luck must not stop the run
             result.rejections.append(Rejection(page.source_uri, "strip", "strip_failed",
                                                f"{type(e).__name__}: {e}"[:300], doc_id=page.doc_id))
@@ -169,6 +174,6 @@ def strip_batch(pages: list[Page], book: RuleBook | None = None) -> StageResult:
     return result
 
 
-@task(name="strip", cache_policy=NO_CACHE, task_run_name="strip-batch-{batch_no}")
-def strip_task(pages: list[Page], batch_no: int = 0) -> StageResult:
-    return strip_batch(pages)
+@task(name="strip", cache_policy=NO_CACHE, task_run_name="strip-batch-{batch.batch_no}")
+def strip_task(batch: BatchState) -> BatchState:
+    return batch.advance("strip", strip_batch(batch.items))

@@ -20,7 +20,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from schemas.tables import ARTICLES
-from tasks.records import Rejection, StageResult
+from tasks.records import BatchState, Rejection, StageResult
 
 SUITE_PATH = Path(__file__).resolve().parent.parent / "schemas" / "expectations.json"
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["article_id"],
@@ -139,6 +139,24 @@ def validate_rows(rows: list[dict], run_name: str = "adhoc") -> tuple[pa.Table, 
     return table, list(failed.values())
 
 
+def stored_results(run_name: str) -> list[tuple]:
+    """(key, result) of the validations this process ran under `run_name`: a batch validated
+    in a Dask worker carries them back, so the flow's Data Docs show every batch."""
+    if _gx.cache_info().currsize == 0:
+        return []
+    store = _gx()[0].validation_results_store
+    return [(key, store.get(key)) for key in store.list_keys() if key.run_id.run_name == run_name]
+
+
+def adopt_results(results: list[tuple]) -> None:
+    """Puts validation results made elsewhere (or here: then it changes nothing) into this
+    process's context, for `build_data_docs`."""
+    if results:
+        store = _gx()[0].validation_results_store
+        for key, result in results:
+            store.set(key, result)
+
+
 def build_data_docs(out_dir: Path, run_name: str) -> Path | None:
     """Renders this run's validation results as Data Docs under DIR/reports/data_docs and
     returns the index page, or None when the run validated nothing (GX never imported).
@@ -180,12 +198,16 @@ def validate_batch(rows: list[dict], run_name: str = "adhoc") -> StageResult:
     return result
 
 
-@task(name="validate", cache_policy=NO_CACHE, task_run_name="validate-batch-{batch_no}")
-def validate_task(rows: list[dict], run_name: str, batch_no: int = 0) -> StageResult:
-    return validate_batch(rows, f"{run_name}-batch-{batch_no}")
+@task(name="validate", cache_policy=NO_CACHE, task_run_name="validate-batch-{batch.batch_no}")
+def validate_task(batch: BatchState, run_name: str) -> BatchState:
+    name = f"{run_name}-batch-{batch.batch_no}"
+    state = batch.advance("validate", validate_batch(batch.items, name))
+    state.validation_results.extend(stored_results(name))
+    return state
 
 
 @task(name="data-docs", cache_policy=NO_CACHE)
-def data_docs_task(out_dir: str, run_name: str) -> str | None:
+def data_docs_task(out_dir: str, run_name: str, validation_results: list) -> str | None:
+    adopt_results(validation_results)
     index = build_data_docs(Path(out_dir), run_name)
     return str(index) if index else None

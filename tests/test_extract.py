@@ -125,3 +125,29 @@ def test_a_page_over_the_time_limit_is_stopped_and_quarantined_and_the_batch_goe
     # The alarm is off once the batch is done.
     import signal
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_the_time_limit_also_holds_in_a_worker_thread_as_dask_runs_tasks(tmp_path):
+    import threading
+
+    slow, quick = tmp_path / "slow.html", tmp_path / "quick.txt"
+    paragraphs = "".join(f"<div><p>{ARABIC} فقرة {i}</p><span>{i}</span></div>" for i in range(20000))
+    slow.write_text(f"<html><body><article>{paragraphs}</article></body></html>", encoding="utf-8")
+    quick.write_text(f"عنوان\n\n{ARABIC}\n", encoding="utf-8")
+    outcome = {}
+
+    def work():
+        started = time.perf_counter()
+        outcome["result"] = extract_batch([ref(str(slow), size=slow.stat().st_size), ref(str(quick))],
+                                          seconds_limit=0.3)
+        outcome["seconds"] = time.perf_counter() - started
+        time.sleep(0.5)        # a late timer must not go off after the batch
+        outcome["after"] = "clean"
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join(30)
+    result = outcome["result"]
+    assert outcome["seconds"] < 3 and outcome["after"] == "clean"
+    assert [r.reason for r in result.rejections] == ["too_slow"]
+    assert [p.source_uri for p in result.items] == [str(quick)]

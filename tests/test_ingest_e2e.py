@@ -31,7 +31,7 @@ def test_seeds_to_parquet_rerun_and_changed_page(prefect_api, seeds_copy, tmp_pa
     assert set(table.column("run_id").to_pylist()) == {first["run_id"]}
     report = json.loads(Path(first["report_path"]).read_text())
     assert report["inputs"] == report["documents_with_articles"] + report["quarantined"] + report["unchanged"]
-    assert set(report["stage_seconds"]) == {"discover", "fetch", "extract", "strip", "normalize", "validate", "dedup", "write"}
+    assert set(report["stage_seconds"]) == {"discover", "fetch", "extract", "strip", "normalize", "validate", "fingerprint", "dedup", "write"}
     assert report["lines_removed_by_rule"]["boilerplate:share_marker"] >= 4
     # The run's Data Docs: an index that lists this run's validation pages, which exist.
     index = Path(report["data_docs"])

@@ -114,7 +114,7 @@ def test_a_run_of_the_served_deployment_completes_with_its_tasks_and_four_artifa
     api, run = deployment_run["api"], deployment_run["run"]
     assert run["state"]["type"] == "COMPLETED", deployment_run["log"].read_text()[-3000:]
     tasks = flow_run_task_names(run["id"], api)
-    for stage in ("extract", "strip", "normalize", "validate", "dedup", "write"):
+    for stage in ("extract", "strip", "normalize", "validate", "fingerprint", "dedup", "write"):
         assert f"{stage}-batch-0" in tasks, tasks
     artifacts = flow_run_artifacts(run["id"], api)
     assert set(artifacts) == {"khabar-run-summary", "khabar-quarantined-inputs", "khabar-data-docs", "khabar-progress"}

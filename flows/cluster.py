@@ -1,0 +1,101 @@
+"""Where a batch's independent stages run (extract → strip → normalize → validate →
+fingerprint): here, one batch after the other, or on a Dask cluster through prefect-dask,
+several batches at once. Dedup and write stay in the flow, in batch order, so the dataset
+does not depend on which worker finished first.
+
+    khabar run --workers N            a local cluster of N worker processes
+    khabar run --dask tcp://HOST:PORT an existing cluster (workers need khabar installed and
+                                      the sources and DIR at the same paths: shared storage)
+"""
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+
+from tasks.dedup import fingerprint_task
+from tasks.extract import extract_task
+from tasks.normalize import normalize_task
+from tasks.records import BatchState, RunContext
+from tasks.strip import strip_task
+from tasks.validate import validate_task
+
+# Dask's own INFO lines (scheduler and worker start, connections) would bury the run's.
+DASK_LOGGERS = ("distributed", "distributed.scheduler", "distributed.nanny", "distributed.core",
+                "distributed.worker", "distributed.http.proxy")
+
+
+class LocalStages:
+    """Runs each stage at once, in this process (and in the main thread, where the per-page
+    time limit uses an alarm signal)."""
+    in_flight = 1
+
+    def submit(self, task, **parameters):
+        return task(**parameters)
+
+    def result(self, handle) -> BatchState:
+        return handle
+
+
+class DaskStages:
+    """Submits the stages as Prefect task runs to a Dask cluster; a batch's stages follow each
+    other on the worker holding its data."""
+
+    def __init__(self, runner, workers: int):
+        self.runner = runner
+        # One batch queued per worker beyond the one it runs: workers never wait for the flow,
+        # and no more than this many batches are in memory at once.
+        self.in_flight = 2 * max(1, workers)
+
+    def submit(self, task, **parameters):
+        return self.runner.submit(task, parameters)
+
+    def result(self, future) -> BatchState:
+        return future.result()
+
+
+def prepare(stages, batch: BatchState, run: RunContext, non_arabic: str):
+    """Submits one batch's independent stages; a handle for `stages.result`."""
+    handle = stages.submit(extract_task, batch=batch)
+    handle = stages.submit(strip_task, batch=handle)
+    handle = stages.submit(normalize_task, batch=handle, run=run, non_arabic=non_arabic)
+    handle = stages.submit(validate_task, batch=handle, run_name=run.label)
+    return stages.submit(fingerprint_task, batch=handle)
+
+
+def prepared(stages, batches: Iterable[BatchState], run: RunContext, non_arabic: str) -> Iterator[BatchState]:
+    """Each batch after its independent stages, in the order given, with at most
+    `stages.in_flight` batches submitted and not yet taken."""
+    pending: deque = deque()
+    for batch in batches:
+        pending.append(prepare(stages, batch, run, non_arabic))
+        if len(pending) >= stages.in_flight:
+            yield stages.result(pending.popleft())
+    while pending:
+        yield stages.result(pending.popleft())
+
+
+@contextmanager
+def batch_stages(workers: int = 1, address: str | None = None, log: Callable[[str], None] = print):
+    """LocalStages for one worker and no address; else DaskStages on a local cluster of
+    `workers` processes, or on the cluster at `address`."""
+    if workers <= 1 and not address:
+        yield LocalStages()
+        return
+    from prefect_dask import DaskTaskRunner
+
+    for name in DASK_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    if address:
+        runner = DaskTaskRunner(address=address)
+    else:
+        # One thread per worker process: the stages are CPU-bound Python, threads would share
+        # one core. No dashboard: it needs bokeh, and a scheduled run has no one watching it.
+        runner = DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
+                                                "dashboard_address": None})
+    with runner:
+        client = runner.client
+        count = len(client.scheduler_info(n_workers=-1).get("workers", {})) if address else workers
+        log(f"Dask: {count} workers at {client.scheduler.address}")
+        yield DaskStages(runner, max(1, count))

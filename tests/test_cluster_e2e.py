@@ -1,0 +1,124 @@
+"""Batches on Dask (flows/cluster.py) give the dataset a single process gives: on a local cluster
+of two workers (`--workers 2`) and on a cluster started apart, as a user's would be (`--dask`)."""
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import pytest
+
+from bench.pipeline import build
+from flows.ingest import ingest
+from tests.conftest import ROOT, SEEDS, flow_run_task_names
+
+pytestmark = pytest.mark.e2e
+
+# Columns that name the run, not the content.
+RUN_COLUMNS = ["run_id", "ingested_at", "quarantined_at"]
+BATCH = 8
+
+
+def corpus(root: Path) -> Path:
+    """Several batches of generated pages, copies of some of them under other names (marked
+    duplicates: the answer depends on the order batches are deduplicated in), the seeds, and
+    inputs that end in quarantine."""
+    html, text = build(root / "gen", 24)
+    inputs = root / "inputs"
+    shutil.copytree(SEEDS, inputs)
+    for page in sorted(html.iterdir()) + sorted(text.iterdir()):
+        shutil.copy(page, inputs / page.name.replace(".", "-" + page.parent.name + "."))
+    for n, page in enumerate(sorted(text.iterdir())[:6]):      # the same story, one sentence added
+        story = page.read_text(encoding="utf-8").replace("اقرأ أيضا", "وأضاف المتحدث أن العمل مستمر.\nاقرأ أيضا")
+        (inputs / f"zz-copy-{n}.txt").write_text(story, encoding="utf-8")
+    (inputs / "empty.txt").write_bytes(b"")
+    (inputs / "image.html").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    return inputs
+
+
+def dataset(out: Path, name: str) -> list[dict]:
+    table = ds.dataset(out / name, format="parquet", partitioning="hive").to_table()
+    table = table.drop_columns([c for c in RUN_COLUMNS if c in table.column_names])
+    key = "article_id" if name == "articles" else "source_uri"
+    return sorted(table.to_pylist(), key=lambda row: (row[key], str(row)))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"nothing listens on {port}")
+
+
+@pytest.fixture(scope="module")
+def single_process(prefect_api, tmp_path_factory):
+    """The corpus and what one process (no Dask) made of it: the reference for both tests."""
+    root = tmp_path_factory.mktemp("cluster")
+    inputs = corpus(root)
+    report = ingest(sources=[str(inputs)], out=str(root / "single"), batch_size=BATCH)
+    assert report["inputs"] == 5 + 48 + 6 + 2 and report["duplicates"] >= 6 and report["quarantined"] == 2
+    return inputs, root / "single", report
+
+
+def test_two_dask_workers_write_the_dataset_one_process_writes(single_process, tmp_path):
+    inputs, single_out, single = single_process
+    on_dask = ingest(sources=[str(inputs)], out=str(tmp_path / "dask"), batch_size=BATCH, workers=2)
+
+    for key in ("inputs", "articles", "quarantined", "duplicates", "documents_with_articles", "quarantine_reasons"):
+        assert on_dask[key] == single[key], key
+    assert dataset(tmp_path / "dask", "articles") == dataset(single_out, "articles")
+    assert dataset(tmp_path / "dask", "quarantine") == dataset(single_out, "quarantine")
+    # Every batch's stages ran as task runs of the flow, and its Data Docs list every batch.
+    batches = -(-on_dask["inputs"] // BATCH)
+    names = flow_run_task_names(on_dask["run_id"])
+    for stage in ("extract", "strip", "normalize", "validate", "fingerprint", "dedup", "write"):
+        assert {f"{stage}-batch-{n}" for n in range(batches)} <= names, stage
+    docs = Path(on_dask["data_docs"]).read_text(encoding="utf-8")
+    assert all(f"-batch-{n}" in docs for n in range(batches))
+
+
+def test_khabar_run_on_an_existing_dask_cluster(single_process, tmp_path):
+    inputs, single_out, _ = single_process
+    port = free_port()
+    bin_dir = Path(sys.executable).parent
+    scheduler = subprocess.Popen([bin_dir / "dask", "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                  "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = None
+    try:
+        wait_for_port(port)
+        worker = subprocess.Popen([bin_dir / "dask", "worker", f"tcp://127.0.0.1:{port}", "--nworkers", "2",
+                                   "--nthreads", "1", "--no-dashboard"], cwd=ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        done = subprocess.run([sys.executable, "-m", "flows.cli", "run", str(inputs), "--out", str(tmp_path / "cluster"),
+                               "--batch-size", str(BATCH), "--dask", f"tcp://127.0.0.1:{port}"], cwd=ROOT,
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "Dask: 2 workers at tcp://127.0.0.1:" in done.stdout + done.stderr
+        assert dataset(tmp_path / "cluster", "articles") == dataset(single_out, "articles")
+        assert dataset(tmp_path / "cluster", "quarantine") == dataset(single_out, "quarantine")
+    finally:
+        for process in (worker, scheduler):
+            if process:
+                process.terminate()
+                process.wait(30)
+
+
+def test_a_dask_address_nothing_answers_at_is_refused_in_one_line(tmp_path):
+    port = free_port()
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "run", str(SEEDS), "--out", str(tmp_path / "data"),
+                           "--dask", f"tcp://127.0.0.1:{port}"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"khabar: error: --dask tcp://127.0.0.1:{port}: no Dask scheduler answers there")
+    assert "Traceback" not in done.stderr and not (tmp_path / "data" / "articles").exists()
