@@ -5,9 +5,10 @@ no two pages identical, then prints in one table:
 - trafilatura `bare_extraction(with_metadata=True)` alone on the HTML pages (docs/s);
 - khabar end to end on the same pages (docs/s) and the ratio of the two;
 - khabar end to end on the text dumps (docs/s, per core);
+- the same two runs on a local Dask cluster of 2 workers (`--workers 2`), and the speed-up;
 - seconds per stage, Prefect's share (run time not spent in any stage), peak RSS.
 
-    .venv/bin/python -m bench.pipeline [N]
+    .venv/bin/python -m bench.pipeline [N [WORKERS]]
 
 Figures, not tests: the machine's load moves them (the load average is printed with them)."""
 from __future__ import annotations
@@ -93,43 +94,58 @@ def trafilatura_alone(pages: list[Path]) -> float:
     return len(pages) / (time.perf_counter() - started)
 
 
-def khabar(source: Path, out: Path) -> dict:
+def khabar(source: Path, out: Path, workers: int = 1) -> dict:
     from flows.api_server import prefect_api
     from flows.ingest import ingest
 
     with prefect_api():
         started = time.perf_counter()
-        report = ingest(sources=[str(source)], out=str(out))
+        report = ingest(sources=[str(source)], out=str(out), workers=workers)
         report["wall"] = time.perf_counter() - started
     return report
 
 
+def prefect_share(run: dict) -> str:
+    """Run time not spent inside a stage (in one process; with workers, stages overlap)."""
+    rest = run["wall"] - sum(run["stage_seconds"].values())
+    return f"Prefect and the rest {rest:.1f} s ({100 * rest / run['wall']:.0f} %)"
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    workers = int(sys.argv[2]) if len(sys.argv) > 2 else 2
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         html, text = build(Path(tmp), n)
         print(f"corpus: {n} HTML pages + {n} text dumps, built in {time.perf_counter() - started:.0f} s")
         alone = trafilatura_alone(sorted(html.iterdir()))
-        html_run = khabar(html, Path(tmp) / "out-html")
-        text_run = khabar(text, Path(tmp) / "out-text")
+        runs = {(kind, w): khabar(source, Path(tmp) / f"out-{kind}-{w}", w)
+                for w in (1, workers) for kind, source in (("HTML", html), ("text", text))}
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     load = os.getloadavg()
-    rows = [("trafilatura alone, HTML", f"{alone:.0f} docs/s", "")]
-    for name, run in (("khabar end to end, HTML", html_run), ("khabar end to end, text dumps", text_run)):
-        in_stages = sum(run["stage_seconds"].values())
-        rows.append((name, f"{n / run['wall']:.0f} docs/s",
-                     f"{run['articles']} articles, {run['wall']:.0f} s; Prefect and the rest "
-                     f"{run['wall'] - in_stages:.1f} s ({100 * (run['wall'] - in_stages) / run['wall']:.0f} %)"))
-    rows.append(("HTML: khabar / trafilatura", f"{n / html_run['wall'] / alone:.2f}", "target ≥ 0.90"))
-    rows.append(("text dumps per core", f"{n / text_run['wall']:.0f} docs/s", "one process; target ≥ 300"))
+    rate = {key: n / run["wall"] for key, run in runs.items()}
+    rows = [("trafilatura alone, HTML", f"{alone:.0f} docs/s", "one process")]
+    for (kind, w), run in runs.items():
+        where = "one process" if w == 1 else f"{w} Dask workers"
+        rows.append((f"khabar end to end, {kind}, {where}", f"{rate[kind, w]:.0f} docs/s",
+                     f"{run['articles']} articles, {run['wall']:.0f} s" + (f"; {prefect_share(run)}" if w == 1 else "")))
+    for w in (1, workers):
+        rows.append((f"HTML: khabar / trafilatura, {'one process' if w == 1 else f'{w} workers'}",
+                     f"{rate['HTML', w] / alone:.2f}", "target ≥ 0.90"))
+    for w in (1, workers):
+        rows.append((f"text dumps per core, {'one process' if w == 1 else f'{w} workers'}",
+                     f"{rate['text', w] / w:.0f} docs/s", "target ≥ 300"))
+    for kind in ("HTML", "text"):
+        rows.append((f"{workers} workers / one process, {kind}", f"{rate[kind, workers] / rate[kind, 1]:.2f} ×",
+                     "target ≥ 1.7"))
     rows.append(("peak RSS of the run process", f"{peak:.0f} MiB", "target < 1 GB"))
     width = max(len(r[0]) for r in rows)
     print(f"\nmachine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     for label, value, note in rows:
         print(f"{label:<{width}}  {value:>14}  {note}")
-    for name, run in (("HTML", html_run), ("text", text_run)):
-        print(f"stage seconds, {name}: " + ", ".join(f"{k} {v:.1f}" for k, v in run["stage_seconds"].items()))
+    for (kind, w), run in runs.items():
+        print(f"stage seconds, {kind}, {w} worker{'s' if w > 1 else ''}: "
+              + ", ".join(f"{k} {v:.1f}" for k, v in run["stage_seconds"].items()))
 
 
 if __name__ == "__main__":

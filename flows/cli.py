@@ -179,8 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="files, directories, globs, WARC archives, URL lists, page/feed/sitemap URLs, "
                           "or names from sources.yaml (default: seeds/)")
     run.add_argument("--out", default="data", metavar="DIR", help="dataset directory (default: data/)")
-    run.add_argument("--batch-size", type=int, default=int(os.environ.get("KHABAR_BATCH_SIZE", 500)),
-                     help="documents per Prefect task run (default: 500)")
+    run.add_argument("--batch-size", type=int, default=int(os.environ.get("KHABAR_BATCH_SIZE", 1000)),
+                     help="documents per Prefect task run (default: 1000)")
     run.add_argument("--non-arabic", choices=("keep", "quarantine"), default="keep",
                      help="pages not mostly in Arabic: keep them, flagged by `language` (default), or quarantine them")
     run.add_argument("--duplicate-threshold", type=float, default=0.7, metavar="J",

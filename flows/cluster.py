@@ -42,13 +42,21 @@ class DaskStages:
     """Submits the stages as Prefect task runs to a Dask cluster; a batch's stages follow each
     other on the worker holding its data."""
 
-    def __init__(self, runner, workers: int):
-        self.runner = runner
+    def __init__(self, runner, address: str | None, workers: int, log: Callable[[str], None]):
+        self.runner, self.address, self.workers, self.log = runner, address, workers, log
+        self.started = False
         # One batch queued per worker beyond the one it runs: workers never wait for the flow,
         # and no more than this many batches are in memory at once.
         self.in_flight = 2 * max(1, workers)
 
     def submit(self, task, **parameters):
+        if not self.started:         # the cluster starts with the first task: a run with nothing new starts none
+            self.started = True
+            client = self.runner.client
+            if self.address:
+                self.workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
+                self.in_flight = 2 * self.workers
+            self.log(f"Dask: {self.workers} workers at {client.scheduler.address}")
         return self.runner.submit(task, parameters)
 
     def result(self, future) -> BatchState:
@@ -95,7 +103,4 @@ def batch_stages(workers: int = 1, address: str | None = None, log: Callable[[st
         runner = DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
                                                 "dashboard_address": None})
     with runner:
-        client = runner.client
-        count = len(client.scheduler_info(n_workers=-1).get("workers", {})) if address else workers
-        log(f"Dask: {count} workers at {client.scheduler.address}")
-        yield DaskStages(runner, max(1, count))
+        yield DaskStages(runner, address, max(1, workers), log)

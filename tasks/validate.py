@@ -139,22 +139,30 @@ def validate_rows(rows: list[dict], run_name: str = "adhoc") -> tuple[pa.Table, 
     return table, list(failed.values())
 
 
-def stored_results(run_name: str) -> list[tuple]:
-    """(key, result) of the validations this process ran under `run_name`: a batch validated
-    in a Dask worker carries them back, so the flow's Data Docs show every batch."""
+def stored_results(run_name: str) -> list[tuple[tuple, str]]:
+    """The validations this process ran under `run_name`, as (key, JSON): a batch validated in
+    a Dask worker carries them along, so Data Docs show every batch. Plain values: the flow
+    can pass them on without importing Great Expectations. They leave the store: a worker
+    that serves run after run must not keep every result it ever made."""
     if _gx.cache_info().currsize == 0:
         return []
     store = _gx()[0].validation_results_store
-    return [(key, store.get(key)) for key in store.list_keys() if key.run_id.run_name == run_name]
+    taken = []
+    for key in [k for k in store.list_keys() if k.run_id.run_name == run_name]:
+        taken.append((key.to_tuple(), store.serialize(store.get(key))))
+        store.remove_key(key)
+    return taken
 
 
-def adopt_results(results: list[tuple]) -> None:
+def adopt_results(results: list[tuple[tuple, str]]) -> None:
     """Puts validation results made elsewhere (or here: then it changes nothing) into this
     process's context, for `build_data_docs`."""
     if results:
+        from great_expectations.data_context.types.resource_identifiers import ValidationResultIdentifier
+
         store = _gx()[0].validation_results_store
         for key, result in results:
-            store.set(key, result)
+            store.set(ValidationResultIdentifier.from_tuple(key), store.deserialize(result))
 
 
 def build_data_docs(out_dir: Path, run_name: str) -> Path | None:
@@ -177,6 +185,8 @@ def build_data_docs(out_dir: Path, run_name: str) -> Path | None:
             "class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)}})
     context.build_data_docs(site_names=[site], resource_identifiers=ids)
+    for key in ids:                 # rendered: the process (maybe a long-lived worker) keeps none
+        context.validation_results_store.remove_key(key)
     return site_dir / "index.html"
 
 
