@@ -7,8 +7,10 @@ limit bounds."""
 from __future__ import annotations
 
 import ctypes
+import itertools
 import signal
 import threading
+import time
 from contextlib import contextmanager
 
 
@@ -52,25 +54,53 @@ def _set_async_exc(thread_id: int, exc_type) -> None:
                                                ctypes.py_object(exc_type) if exc_type else None)
 
 
+class _Watchdog:
+    """One daemon thread for the whole process that raises PageTimeout in each thread whose
+    deadline passed: a timer thread per page would cost ~0.7 ms a page."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._deadlines: dict[int, tuple[float, int]] = {}       # thread id → (deadline, token)
+        self._tokens = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, thread_id: int, seconds: float) -> int:
+        with self._cond:
+            token = next(self._tokens)
+            self._deadlines[thread_id] = (time.monotonic() + seconds, token)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._watch, name="khabar-page-deadlines", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+            return token
+
+    def disarm(self, thread_id: int, token: int) -> None:
+        with self._cond:
+            if self._deadlines.get(thread_id, (0.0, -1))[1] == token:
+                del self._deadlines[thread_id]
+            # An exception set just as the work ended must not go off later, elsewhere.
+            _set_async_exc(thread_id, None)
+
+    def _watch(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                for thread_id, (deadline, _) in list(self._deadlines.items()):
+                    if deadline <= now:
+                        del self._deadlines[thread_id]
+                        _set_async_exc(thread_id, PageTimeout)
+                nearest = min((d for d, _ in self._deadlines.values()), default=None)
+                self._cond.wait(None if nearest is None else max(0.0, nearest - now))
+
+
+_WATCHDOG = _Watchdog()
+
+
 @contextmanager
 def _thread_timer(seconds: float):
     target = threading.get_ident()
-    lock = threading.Lock()
-    finished = False
-
-    def expire():
-        with lock:
-            if not finished:
-                _set_async_exc(target, PageTimeout)
-
-    timer = threading.Timer(seconds, expire)
-    timer.daemon = True
-    timer.start()
+    token = _WATCHDOG.arm(target, seconds)
     try:
         yield
     finally:
-        with lock:
-            finished = True
-            timer.cancel()
-            # An exception set just as the work ended must not go off later, elsewhere.
-            _set_async_exc(target, None)
+        _WATCHDOG.disarm(target, token)
