@@ -51,12 +51,19 @@ TEST_FETCH = {"allowed_addresses": ["127.0.0.1"], "min_interval": 0.0, "read_tim
               "connect_timeout": 1.0, "max_bytes": 2**20, "retry_delays": [0.1, 0.2]}
 
 
-def prefect_api_post(path: str, body: dict, api: str | None = None) -> list[dict]:
-    """POST to a Prefect REST API: `api`, else the one the tests run against."""
+def prefect_api_post(path: str, body: dict, api: str | None = None) -> list[dict] | dict:
+    """POST to a Prefect REST API: `api`, else the one the tests run against. A 503 is the
+    server's "retry" (SQLite busy under load), and Prefect's own clients retry it: so does this."""
+    import time
+
     import httpx
     from prefect.settings import PREFECT_API_URL
 
-    response = httpx.post((api or PREFECT_API_URL.value()).rstrip("/") + path, json=body, timeout=30)
+    for delay in (0.5, 1, 2, 4, 8, 0):
+        response = httpx.post((api or PREFECT_API_URL.value()).rstrip("/") + path, json=body, timeout=30)
+        if response.status_code != 503 or not delay:
+            break
+        time.sleep(delay)
     response.raise_for_status()
     return response.json()
 

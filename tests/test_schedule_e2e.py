@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from flows.api_server import free_port
-from tests.conftest import ROOT, SEEDS, flow_run_artifacts, flow_run_task_names
+from tests.conftest import ROOT, SEEDS, flow_run_artifacts, flow_run_task_names, prefect_api_post
 
 pytestmark = pytest.mark.e2e
 
@@ -97,13 +97,15 @@ def deployment_run(served, tmp_path_factory):
     api = served["api"]
     deployment = served["deployment"]
     assert deployment["concurrency_limit"] == 1 or (deployment.get("global_concurrency_limit") or {}).get("limit") == 1
-    created = httpx.post(f"{api}/deployments/{deployment['id']}/create_flow_run", timeout=30,
-                         json={"parameters": {"sources": [str(work / "seeds")], "out": str(work / "data")}})
-    created.raise_for_status()
-    run_id = created.json()["id"]
+    created = prefect_api_post(f"/deployments/{deployment['id']}/create_flow_run",
+                               {"parameters": {"sources": [str(work / "seeds")], "out": str(work / "data")}}, api)
+    run_id = created["id"]
 
     def finished():
-        run = httpx.get(f"{api}/flow_runs/{run_id}", timeout=5).json()
+        response = httpx.get(f"{api}/flow_runs/{run_id}", timeout=5)
+        if response.status_code == 503:          # busy: ask again (Prefect's clients do the same)
+            return None
+        run = response.raise_for_status().json()
         return run if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
 
     run = wait_for("the deployment's run", finished, 600, every=2)
