@@ -68,6 +68,19 @@ def prefect_api_post(path: str, body: dict, api: str | None = None) -> list[dict
     return response.json()
 
 
+def wait_for(what: str, check, timeout: float, every: float = 0.5):
+    """`check()`'s first true value, asked every `every` seconds; fails after `timeout`."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+
+
 def flow_run_artifacts(flow_run_id: str, api: str | None = None) -> dict[str, dict]:
     """The artifacts a flow run left, by key, read back through the Prefect API."""
     found = prefect_api_post("/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [flow_run_id]}}, "limit": 50},

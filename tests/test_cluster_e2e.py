@@ -4,7 +4,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pyarrow.dataset as ds
@@ -12,7 +11,8 @@ import pytest
 
 from bench.pipeline import build
 from flows.ingest import ingest
-from tests.conftest import ROOT, SEEDS, flow_run_task_names
+from flows.api_server import free_port
+from tests.conftest import ROOT, SEEDS, flow_run_task_names, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -45,21 +45,12 @@ def dataset(out: Path, name: str) -> list[dict]:
     return sorted(table.to_pylist(), key=lambda row: (row[key], str(row)))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"nothing listens on {port}")
+def listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +88,7 @@ def test_khabar_run_on_an_existing_dask_cluster(single_process, tmp_path):
                                   "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     worker = None
     try:
-        wait_for_port(port)
+        wait_for("the Dask scheduler", lambda: listening(port), 60, every=0.3)
         worker = subprocess.Popen([bin_dir / "dask", "worker", f"tcp://127.0.0.1:{port}", "--nworkers", "2",
                                    "--nthreads", "1", "--no-dashboard"], cwd=ROOT,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -9,7 +9,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,23 +16,13 @@ import httpx
 import pytest
 
 from flows.api_server import free_port
-from tests.conftest import ROOT, SEEDS, flow_run_artifacts, flow_run_task_names, prefect_api_post
+from tests.conftest import ROOT, SEEDS, flow_run_artifacts, flow_run_task_names, prefect_api_post, wait_for
 
 pytestmark = pytest.mark.e2e
 
 # Screenshots are kept where a person can open them after the run (not under /tmp).
 OUTPUT = Path(os.environ.get("KHABAR_TEST_OUTPUT", ROOT / "test-output"))
 CHROMIUM = "/usr/bin/chromium"
-
-
-def wait_for(what: str, check, timeout: float, every: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
 
 
 def healthy(url: str) -> bool:
