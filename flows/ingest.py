@@ -19,13 +19,13 @@ from prefect.utilities.annotations import quote
 
 from flows.artifacts import ProgressArtifact, publish_run_artifacts
 from flows.cluster import batch_stages, prepared
-from flows.memory import release_freed_memory, rss_mib
 from flows.progress import Progress, publish, subscribe
 from flows.report import RunReport, unaccounted
 from schemas.tables import ARTICLES, PIPELINE_VERSION, QUARANTINE
 from tasks.dedup import DEFAULT_THRESHOLD, DedupIndex, dedup_task
 from tasks.discover import Discovery, batches, discover_task, keep_newest_captures, split_fetched
 from tasks.fetch import Fetcher, FetchPolicy, fetch_pages
+from tasks.memory import release_freed_memory, rss_mib, survivors_frozen
 from tasks.raw import RAW_DIR, FetchState
 from tasks.records import BatchState, InputRef, RunContext
 from tasks.store import Staging, Store
@@ -62,7 +62,7 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
     validation_results: list = []
 
     # Batches run here, or on a Dask cluster, which starts with the first batch.
-    with batch_stages(workers, dask, logger.info) as stages:
+    with survivors_frozen(), batch_stages(workers, dask, logger.info) as stages:
         with Store(Path(out), wait=lock_wait) as store:       # one writer per DIR
             found = _discover_and_fetch(sources, Path(out), FetchPolicy.from_settings(fetch), report)
             logger.info("%d inputs: %d new, %d unchanged since an earlier run, %d failed before extraction",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import itertools
+import math
 import signal
 import threading
 import time
@@ -63,15 +64,20 @@ class _Watchdog:
         self._deadlines: dict[int, tuple[float, int]] = {}       # thread id → (deadline, token)
         self._tokens = itertools.count()
         self._thread: threading.Thread | None = None
+        self._wakes_at = math.inf
 
     def arm(self, thread_id: int, seconds: float) -> int:
         with self._cond:
             token = next(self._tokens)
-            self._deadlines[thread_id] = (time.monotonic() + seconds, token)
+            deadline = time.monotonic() + seconds
+            self._deadlines[thread_id] = (deadline, token)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._watch, name="khabar-page-deadlines", daemon=True)
                 self._thread.start()
-            self._cond.notify()
+            # Woken only when it would sleep past this deadline: not once per page (each wake
+            # takes the GIL from the page's work).
+            if deadline < self._wakes_at:
+                self._cond.notify()
             return token
 
     def disarm(self, thread_id: int, token: int) -> None:
@@ -89,8 +95,8 @@ class _Watchdog:
                     if deadline <= now:
                         del self._deadlines[thread_id]
                         _set_async_exc(thread_id, PageTimeout)
-                nearest = min((d for d, _ in self._deadlines.values()), default=None)
-                self._cond.wait(None if nearest is None else max(0.0, nearest - now))
+                self._wakes_at = min((d for d, _ in self._deadlines.values()), default=math.inf)
+                self._cond.wait(None if self._wakes_at == math.inf else max(0.0, self._wakes_at - now))
 
 
 _WATCHDOG = _Watchdog()

@@ -20,6 +20,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from schemas.tables import ARTICLES
+from tasks.memory import freeze_long_lived
 from tasks.records import BatchState, Rejection, StageResult
 
 SUITE_PATH = Path(__file__).resolve().parent.parent / "schemas" / "expectations.json"
@@ -62,6 +63,8 @@ def _gx():
     suite = context.suites.add(ExpectationSuite(**suite_config()))
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name="articles", data=batch_definition, suite=suite))
+    # GX's ~220 k objects live as long as the process: every full collection would walk them.
+    freeze_long_lived()
     return context, definition
 
 

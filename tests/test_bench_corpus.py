@@ -1,8 +1,8 @@
-"""The benchmark's corpus (bench/pipeline.py) is what the issue asks: deterministic, no two pages
+"""The benchmark's corpus (bench/corpus.py) is what the issue asks: deterministic, no two pages
 the same, real page structure that khabar turns into one article each."""
 import hashlib
 
-from bench.pipeline import build
+from bench.corpus import build
 from tasks.records import InputRef
 from tasks.strip import strip_batch
 from tasks.extract import extract_batch

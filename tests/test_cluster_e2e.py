@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
-from bench.pipeline import build
+from bench.corpus import build
 from flows.ingest import ingest
 from flows.api_server import free_port
 from tests.conftest import ROOT, SEEDS, flow_run_task_names, wait_for

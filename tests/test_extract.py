@@ -112,11 +112,17 @@ def test_a_page_over_the_size_limit_is_quarantined_not_processed(tmp_path):
     assert [r.reason for r in result.rejections] == ["too_large"] and not result.items
 
 
-def test_a_page_over_the_time_limit_is_stopped_and_quarantined_and_the_batch_goes_on(tmp_path):
+def slow_and_quick_pages(tmp_path):
+    """An HTML page that keeps the extractor for seconds, and a text page that does not."""
     slow, quick = tmp_path / "slow.html", tmp_path / "quick.txt"
     paragraphs = "".join(f"<div><p>{ARABIC} فقرة {i}</p><span>{i}</span></div>" for i in range(20000))
     slow.write_text(f"<html><body><article>{paragraphs}</article></body></html>", encoding="utf-8")
     quick.write_text(f"عنوان\n\n{ARABIC}\n", encoding="utf-8")
+    return slow, quick
+
+
+def test_a_page_over_the_time_limit_is_stopped_and_quarantined_and_the_batch_goes_on(tmp_path):
+    slow, quick = slow_and_quick_pages(tmp_path)
     started = time.perf_counter()
     result = extract_batch([ref(str(slow), size=slow.stat().st_size), ref(str(quick))], seconds_limit=0.3)
     assert time.perf_counter() - started < 3
@@ -130,10 +136,7 @@ def test_a_page_over_the_time_limit_is_stopped_and_quarantined_and_the_batch_goe
 def test_the_time_limit_also_holds_in_a_worker_thread_as_dask_runs_tasks(tmp_path):
     import threading
 
-    slow, quick = tmp_path / "slow.html", tmp_path / "quick.txt"
-    paragraphs = "".join(f"<div><p>{ARABIC} فقرة {i}</p><span>{i}</span></div>" for i in range(20000))
-    slow.write_text(f"<html><body><article>{paragraphs}</article></body></html>", encoding="utf-8")
-    quick.write_text(f"عنوان\n\n{ARABIC}\n", encoding="utf-8")
+    slow, quick = slow_and_quick_pages(tmp_path)
     outcome = {}
 
     def work():
@@ -151,3 +154,24 @@ def test_the_time_limit_also_holds_in_a_worker_thread_as_dask_runs_tasks(tmp_pat
     assert outcome["seconds"] < 3 and outcome["after"] == "clean"
     assert [r.reason for r in result.rejections] == ["too_slow"]
     assert [p.source_uri for p in result.items] == [str(quick)]
+
+
+def test_a_short_limit_after_a_long_one_still_holds_in_a_worker_thread(tmp_path):
+    """The deadline thread sleeps until the nearest deadline it knows and is not woken for
+    later ones: a page whose limit ends before that must still wake it."""
+    import threading
+
+    slow, quick = slow_and_quick_pages(tmp_path)
+    outcome = {}
+
+    def work():
+        outcome["long"] = extract_batch([ref(str(quick))], seconds_limit=60)     # the thread now sleeps ~60 s
+        started = time.perf_counter()
+        outcome["short"] = extract_batch([ref(str(slow), size=slow.stat().st_size)], seconds_limit=0.3)
+        outcome["seconds"] = time.perf_counter() - started
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join(30)
+    assert not outcome["long"].rejections
+    assert [r.reason for r in outcome["short"].rejections] == ["too_slow"] and outcome["seconds"] < 3

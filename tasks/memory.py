@@ -4,10 +4,12 @@ pages, trees and frames leave holes that the next batch's differently sized obje
 fit, so without a trim the resident size creeps up batch after batch on a long run."""
 from __future__ import annotations
 
+import atexit
 import ctypes
 import ctypes.util
 import gc
 import os
+from contextlib import contextmanager
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
@@ -30,6 +32,35 @@ def _malloc_trim():
 
 
 _TRIM = _malloc_trim()
+
+
+def freeze_long_lived() -> None:
+    """Puts every object alive now out of the cyclic collector's sight: call it when what is
+    alive lives as long as the process (the imported stack: Prefect, trafilatura, Great
+    Expectations' context…). Collections then walk only what came after: with ~350 k objects
+    loaded a full collection cost ~0.2 s, and collections took ~3 % of extraction time.
+    Given back at exit, so the interpreter's last collections still see everything (native
+    extensions such as duckdb's report "leaked" objects otherwise)."""
+    global _UNFREEZE_AT_EXIT
+    gc.freeze()
+    if not _UNFREEZE_AT_EXIT:
+        _UNFREEZE_AT_EXIT = True
+        atexit.register(gc.unfreeze)
+
+
+_UNFREEZE_AT_EXIT = False
+
+
+@contextmanager
+def survivors_frozen():
+    """A run: what is alive at its start frozen (freeze_long_lived), after a collection so
+    that no earlier garbage is kept; given back at its end, with whatever the run froze."""
+    gc.collect()
+    freeze_long_lived()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def release_freed_memory() -> None:
