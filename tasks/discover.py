@@ -153,7 +153,8 @@ class _Walker:
             for url in urls:
                 self.add_url(url)
             return
-        doc_id, size = file_digest(path)
+        # A file shorter than the sniffed head is read whole already.
+        doc_id, size = (hashlib.sha256(head).hexdigest(), len(head)) if len(head) < SNIFF_BYTES else file_digest(path)
         self.add_ref(InputRef(source_uri=str(path), doc_id=doc_id, size=size))
 
     def warc(self, path: Path) -> None:

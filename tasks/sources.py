@@ -42,6 +42,13 @@ def named_sources(name: str, path: Path = SOURCES_FILE) -> list[str] | None:
 def url_list(data: bytes) -> list[str] | None:
     """The URLs of a text file that holds only URLs (blank lines and # comments allowed),
     else None (it is a page)."""
+    # Every page of a crawl passes here: most are told apart by their first line, read from
+    # the head alone (its last line may be cut, so it is left out unless the head is all).
+    head = data[:4096].decode("utf-8", "ignore").splitlines()
+    head = head if len(data) <= 4096 else head[:-1]
+    first = next((ln.strip() for ln in head if ln.strip() and not ln.strip().startswith("#")), None)
+    if first is not None and not is_url(first):
+        return None
     try:
         text = data[: 4 * 2**20].decode("utf-8")
     except UnicodeDecodeError:

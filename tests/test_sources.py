@@ -32,6 +32,13 @@ def write_warc(path, pages, truncate_at=None):
 def test_url_lists_feeds_and_sitemaps_are_told_apart_by_content():
     assert url_list(b"# wire\nhttps://a.example/1\n\nhttp://b.example/2\n") == ["https://a.example/1", "http://b.example/2"]
     assert url_list("خبر\nhttps://a.example/1".encode()) is None
+    # Decided on the first line when it is not a URL, but a long comment header, a URL cut at
+    # the end of the sniffed head and a last non-URL line are judged on the whole file.
+    header = b"# " + b"x" * 5000 + b"\n"
+    assert url_list(header + b"https://a.example/1\n") == ["https://a.example/1"]
+    assert url_list(b"\n" * 4092 + b"https://a.example/1\n") == ["https://a.example/1"]     # head ends "http"
+    assert url_list(b"https://a.example/1\nhttps://a.example/2\n" + "خبر".encode()) is None
+    assert url_list(b"\r\n# wire\rhttps://a.example/1\r") == ["https://a.example/1"]
     assert xml_kind(rss(BASE, ["/a"])) == "feed" and xml_kind(urlset(BASE, ["/a"])) == "sitemap"
     assert xml_kind(gzip.compress(urlset(BASE, ["/a"]))) == "sitemap"
     assert feed_links(rss(BASE, ["/a", "/b", "/a"])) == [f"{BASE}/a", f"{BASE}/b"]
@@ -81,6 +88,21 @@ def test_discovery_sorts_files_warcs_and_url_lists(tmp_path):
     assert sorted(r.url or "file" for r in found.new) == ["file", f"{BASE}/w"]
     warc_ref = next(r for r in found.new if r.url)
     assert warc_ref.raw and warc_ref.source_uri == f"{BASE}/w" and warc_ref.fetched_at is not None
+
+
+def test_a_file_is_identified_by_the_hash_of_all_its_bytes_small_or_large(tmp_path):
+    import hashlib
+
+    from tasks.discover import SNIFF_BYTES
+
+    small, exact, large = tmp_path / "small.txt", tmp_path / "exact.txt", tmp_path / "large.html"
+    small.write_text(article("خبر"), encoding="utf-8")
+    exact.write_bytes(b"x" * SNIFF_BYTES)
+    large.write_text(article("خبر طويل") * 40, encoding="utf-8")
+    assert large.stat().st_size > SNIFF_BYTES
+    found = discover([str(small), str(exact), str(large)], set())
+    assert {(r.doc_id, r.size) for r in found.new} == {
+        (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_size) for p in (small, exact, large)}
 
 
 def test_named_sources_come_from_sources_yaml(tmp_path):
