@@ -1,7 +1,8 @@
-"""The run's memory between batches: what it holds now (for the batch log line) and giving
-back what a finished batch freed. glibc keeps freed blocks in its arenas for reuse; a batch's
-pages, trees and frames leave holes that the next batch's differently sized objects do not
-fit, so without a trim the resident size creeps up batch after batch on a long run."""
+"""A process's memory: what it holds now (for the batch log line), giving back what a finished
+batch freed, and keeping the cyclic collector off the objects that live as long as the
+process. glibc keeps freed blocks in its arenas for reuse; a batch's pages, trees and frames
+leave holes that the next batch's differently sized objects do not fit, so without a trim
+the resident size creeps up batch after batch on a long run."""
 from __future__ import annotations
 
 import atexit
@@ -34,21 +35,23 @@ def _malloc_trim():
 _TRIM = _malloc_trim()
 
 
+_UNFREEZE_AT_EXIT = False
+
+
 def freeze_long_lived() -> None:
     """Puts every object alive now out of the cyclic collector's sight: call it when what is
     alive lives as long as the process (the imported stack: Prefect, trafilatura, Great
     Expectations' context…). Collections then walk only what came after: with ~350 k objects
     loaded a full collection cost ~0.2 s, and collections took ~3 % of extraction time.
-    Given back at exit, so the interpreter's last collections still see everything (native
-    extensions such as duckdb's report "leaked" objects otherwise)."""
+    Whatever else is alive then (the batch being validated when GX is first loaded) stays out
+    of sight too: cyclic garbage among it is kept, once, at most one batch's worth. Given back
+    at exit, so the interpreter's last collections still see everything (native extensions
+    such as duckdb's report "leaked" objects otherwise)."""
     global _UNFREEZE_AT_EXIT
     gc.freeze()
     if not _UNFREEZE_AT_EXIT:
         _UNFREEZE_AT_EXIT = True
         atexit.register(gc.unfreeze)
-
-
-_UNFREEZE_AT_EXIT = False
 
 
 @contextmanager
