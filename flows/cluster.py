@@ -32,9 +32,11 @@ LOCAL_CLUSTER = {"threads_per_worker": 1, "processes": True, "dashboard_address"
 # for a dashboard a local cluster does not have.
 LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
 
-# Dask's own INFO lines (scheduler and worker start, connections) would bury the run's.
+# Dask's own INFO lines (scheduler and worker start, connections) would bury the run's;
+# prefect-dask's announce a dashboard at :8787 that does not exist (none is started) and the
+# cluster, which the run's own "Dask: N workers at ADDRESS" line names.
 DASK_LOGGERS = ("distributed", "distributed.scheduler", "distributed.nanny", "distributed.core",
-                "distributed.worker", "distributed.http.proxy")
+                "distributed.worker", "distributed.http.proxy", "prefect.task_runner.dask")
 
 
 class LocalStages:

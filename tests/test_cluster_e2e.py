@@ -97,6 +97,7 @@ def test_khabar_run_on_an_existing_dask_cluster(single_process, tmp_path):
                               capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr[-3000:]
         assert "Dask: 2 workers at tcp://127.0.0.1:" in done.stdout + done.stderr
+        assert "dashboard" not in done.stdout + done.stderr        # none runs: no line may point at one
         assert dataset(tmp_path / "cluster", "articles") == dataset(single_out, "articles")
         assert dataset(tmp_path / "cluster", "quarantine") == dataset(single_out, "quarantine")
     finally:
