@@ -4,6 +4,7 @@ and the server is gone when the command ends."""
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 
@@ -47,3 +48,8 @@ def test_a_temporary_server_in_its_own_process(tmp_path):
     port = int(out["url"].split(":")[2].split("/")[0])
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0           # the server stopped with the command
+    # The server records task runs in batches (RECORDER_BATCHING): what was still queued when
+    # the command ended was written as it stopped, so the run's history is whole.
+    with sqlite3.connect(tmp_path / "prefect-home" / "prefect.db") as db:
+        runs = db.execute("select name, state_type from task_run").fetchall()
+    assert [(name.rsplit("-", 1)[0], state) for name, state in runs] == [("double", "COMPLETED")]
