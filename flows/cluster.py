@@ -13,6 +13,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -45,10 +46,12 @@ class LocalStages:
     in_flight = 1
 
     def submit(self, task, **parameters):
-        return task(**parameters)
+        # Run when its result is taken: by then a Dask future would have run too, and the
+        # flow's order stays the same with or without a cluster.
+        return partial(task, **parameters)
 
-    def result(self, handle) -> BatchState:
-        return handle
+    def result(self, handle):
+        return handle() if isinstance(handle, partial) else handle
 
     def submit_batch(self, **parameters):
         # The stages as task runs of the flow itself: a parent task run per batch would only

@@ -60,6 +60,7 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
                      pipeline_version=PIPELINE_VERSION)
     report = RunReport(run.run_id, run.started_at, list(sources), str(out), PIPELINE_VERSION)
     validation_results: list = []
+    data_docs = None
 
     # Batches run here, or on a Dask cluster, which starts with the first batch.
     with survivors_frozen(), batch_stages(workers, dask, logger.info) as stages:
@@ -81,6 +82,12 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
                         started = (BatchState.start(n, refs) for n, refs in enumerate(all_batches))
                         for batch in prepared(stages, started, run, non_arabic):
                             validation_results += batch.validation_results
+                            if batch.batch_no == len(all_batches) - 1 and validation_results:
+                                # Every batch's results are in. Data Docs are built where Great
+                                # Expectations is loaded: on a worker while this process writes the
+                                # last batch and commits, or here once the run is committed.
+                                data_docs = stages.submit(data_docs_task, out_dir=str(Path(out).resolve()),
+                                                          run_name=run.label, validation_results=validation_results)
                             _finish_batch(batch, run, staging, index, report, logger)
                             progress.done += len(batch.refs)
                             publish(progress)
@@ -96,10 +103,8 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
             else:
                 report.check()
 
-        # Built where Great Expectations is already loaded: here, or on a worker.
-        if validation_results:
-            report.data_docs = stages.result(stages.submit(data_docs_task, out_dir=str(Path(out).resolve()),
-                                                           run_name=run.label, validation_results=validation_results))
+        if data_docs is not None:
+            report.data_docs = stages.result(data_docs)
     summary = report.as_dict()
     summary["report_path"] = str(write_report(summary, Path(out), run))
     publish_run_artifacts(summary, run.label)

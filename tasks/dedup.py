@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import zlib
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -60,7 +61,8 @@ class _Hasher:
 class _Bands:
     """LSH band tables as sorted numpy arrays: ~12 bytes per article and band, where a dict
     of sets (datasketch's MinHashLSH) takes ~300, and loading is an array read, not a
-    rebuild. New entries wait in a small dict until `flush` merges them in."""
+    rebuild. Entries added one at a time (`remember`) wait in a small dict until `flush`
+    merges them in; a batch is merged at once (`merge`)."""
 
     def __init__(self, bands: int, rows: int):
         self.bands, self.rows = bands, rows
@@ -81,37 +83,47 @@ class _Bands:
         for band, key in enumerate(keys.tolist()):
             self._pending.setdefault((band, key), []).append(position)
 
-    def bulk(self, positions: np.ndarray, keys: np.ndarray) -> None:
+    def merge(self, positions: np.ndarray, keys: np.ndarray) -> None:
+        """Adds many entries: (n,) positions and their (n, bands) keys."""
         for band in range(self.bands):
-            self.keys[band] = np.concatenate([self.keys[band], keys[:, band]])
-            self.positions[band] = np.concatenate([self.positions[band], positions])
-            order = np.argsort(self.keys[band], kind="stable")
-            self.keys[band], self.positions[band] = self.keys[band][order], self.positions[band][order]
+            self._insert(band, keys[:, band], positions)
 
     def flush(self) -> None:
-        if not self._pending:
-            return
         by_band: list[tuple[list, list]] = [([], []) for _ in range(self.bands)]
         for (band, key), positions in self._pending.items():
             by_band[band][0].extend([key] * len(positions))
             by_band[band][1].extend(positions)
+        self._pending.clear()
         for band, (keys, positions) in enumerate(by_band):
             if keys:
-                merged_keys = np.concatenate([self.keys[band], np.array(keys, np.uint64)])
-                merged_pos = np.concatenate([self.positions[band], np.array(positions, np.int64)])
-                order = np.argsort(merged_keys, kind="stable")
-                self.keys[band], self.positions[band] = merged_keys[order], merged_pos[order]
-        self._pending.clear()
+                self._insert(band, np.array(keys, np.uint64), np.array(positions, np.int64))
 
-    def candidates(self, keys: np.ndarray) -> set[int]:
+    def _insert(self, band: int, keys: np.ndarray, positions: np.ndarray) -> None:
+        """New keys sorted and inserted where they belong: one copy of the table, not a re-sort
+        (a batch into a million-article index: ~2 ms a band, where sorting took ~80)."""
+        order = np.argsort(keys, kind="stable")
+        at = np.searchsorted(self.keys[band], keys[order], "right")
+        self.keys[band] = np.insert(self.keys[band], at, keys[order])
+        self.positions[band] = np.insert(self.positions[band], at, positions[order])
+
+    def shared(self, keys: np.ndarray) -> np.ndarray:
+        """(n,) bool: whether an entry's band keys, already merged, are held by any other
+        entry in some band. Most articles share none: they need no comparison at all."""
+        found = np.zeros(len(keys), bool)
+        for band in range(self.bands):
+            table = self.keys[band]
+            found |= (np.searchsorted(table, keys[:, band], "right") - np.searchsorted(table, keys[:, band], "left")) > 1
+        return found
+
+    def candidates(self, keys: np.ndarray, before: int) -> set[int]:
+        """Positions below `before` sharing a band key with `keys` (one entry's, merged)."""
         found: set[int] = set()
         for band, key in enumerate(keys.tolist()):
             table = self.keys[band]
             lo = np.searchsorted(table, np.uint64(key), "left")
             hi = np.searchsorted(table, np.uint64(key), "right")
-            if hi > lo:
-                found.update(self.positions[band][lo:hi].tolist())
-            found.update(self._pending.get((band, key), ()))
+            if hi - lo > 1:
+                found.update(p for p in self.positions[band][lo:hi].tolist() if p < before)
         return found
 
 
@@ -130,8 +142,8 @@ class DedupIndex:
     def __post_init__(self):
         self._hasher = shared_hasher()
         self._bands = _Bands(*_lsh_shape(self.threshold))
-        self._chunks: list[np.ndarray] = []            # signatures, in blocks
-        self._signatures = np.empty((0, NUM_PERM), np.uint32)
+        self._blocks: list[np.ndarray] = []             # signatures, by position, in blocks
+        self._starts: list[int] = []                    # the position each block starts at
         self.ids: list[str] = []                        # position → article_id (first seen first)
         self.hashes: list[str] = []
         self.originals: list[int] = []                  # position → original's position, or -1
@@ -142,10 +154,12 @@ class DedupIndex:
         return len(self.position)
 
     def _signature(self, pos: int) -> np.ndarray:
-        if pos >= len(self._signatures):
-            self._signatures = np.concatenate([self._signatures, *self._chunks]) if self._chunks else self._signatures
-            self._chunks = []
-        return self._signatures[pos]
+        block = bisect_right(self._starts, pos) - 1
+        return self._blocks[block][pos - self._starts[block]]
+
+    def _add_signatures(self, signatures: np.ndarray) -> None:
+        self._starts.append(len(self.ids))
+        self._blocks.append(signatures)
 
     # -- persistence ---------------------------------------------------------------------
     @classmethod
@@ -159,28 +173,29 @@ class DedupIndex:
         if not ids:
             return index
         signatures = np.frombuffer(b"".join(table.column("signature").to_pylist()), np.uint32).reshape(len(ids), NUM_PERM)
+        index._add_signatures(signatures)
         index.ids, index.hashes = ids, table.column("content_hash").to_pylist()
         index.position = {a: i for i, a in enumerate(ids)}
         index.originals = [index.position.get(o, -1) if o else -1 for o in table.column("duplicate_of").to_pylist()]
         index.alive = [True] * len(ids)
-        index._signatures = signatures.copy()
-        index._bands.bulk(np.arange(len(ids), dtype=np.int64), index._bands.band_keys(signatures))
+        index._bands.merge(np.arange(len(ids), dtype=np.int64), index._bands.band_keys(signatures))
         return index
 
     def save(self, index_dir: Path) -> Path:
         from tasks.write import atomic_write_table
 
         live = [p for p, alive in enumerate(self.alive) if alive]
+        signatures = np.concatenate(self._blocks)[live] if live else np.empty((0, NUM_PERM), np.uint32)
         table = pa.table({
             "article_id": [self.ids[p] for p in live],
             "content_hash": [self.hashes[p] for p in live],
-            "signature": [self._signature(p).tobytes() for p in live],
+            "signature": [row.tobytes() for row in signatures],
             "duplicate_of": [self.ids[self.originals[p]] if self.originals[p] >= 0 else None for p in live],
         }, schema=INDEX_SCHEMA)
         return atomic_write_table(table, index_dir / INDEX_FILE)
 
     # -- use ---------------------------------------------------------------------------
-    def _add(self, article_id: str, content_hash: str, signature: np.ndarray, original: int) -> int:
+    def _append(self, article_id: str, content_hash: str, original: int) -> int:
         self.remove(article_id)
         pos = len(self.ids)
         self.ids.append(article_id)
@@ -188,16 +203,17 @@ class DedupIndex:
         self.originals.append(original)
         self.alive.append(True)
         self.position[article_id] = pos
-        self._chunks.append(signature.reshape(1, -1))
-        self._bands.add(pos, self._bands.band_keys(signature.reshape(1, -1))[0])
-        if len(self._bands._pending) > 50_000:
-            self._bands.flush()
         return pos
 
     def remember(self, article_id: str, content_hash: str, search_text: str, duplicate_of: str | None) -> None:
         """Add an article whose `duplicate_of` is already known (rebuilding from the data)."""
         original = self.position.get(duplicate_of, -1) if duplicate_of else -1
-        self._add(article_id, content_hash, self._hasher.signature(search_text), original)
+        signature = self._hasher.signature(search_text).reshape(1, -1)
+        self._add_signatures(signature)
+        pos = self._append(article_id, content_hash, original)
+        self._bands.add(pos, self._bands.band_keys(signature)[0])
+        if len(self._bands._pending) > 50_000:
+            self._bands.flush()
 
     def remove(self, article_id: str) -> None:
         """Forget an article (its page changed or is gone), so it cannot be its own original."""
@@ -205,30 +221,42 @@ class DedupIndex:
         if pos is not None:
             self.alive[pos] = False
 
-    def original_of(self, article_id: str, content_hash: str, signature: np.ndarray) -> str | None:
-        """The first-seen article this one duplicates, exactly or nearly; then remember this one."""
-        self.remove(article_id)          # a changed page is compared with others, not with itself
-        keys = self._bands.band_keys(signature.reshape(1, -1))[0]
+    def _original(self, pos: int, keys: np.ndarray, content_hash: str, signature: np.ndarray) -> int:
+        """The position of the first-seen live article that the one at `pos` duplicates,
+        exactly or nearly, among those before it; -1 for none."""
         best = -1
-        for pos in sorted(self._bands.candidates(keys)):
-            if not self.alive[pos]:
+        for other in sorted(self._bands.candidates(keys, before=pos)):
+            if not self.alive[other]:
                 continue
-            if self.hashes[pos] == content_hash or float(np.mean(self._signature(pos) == signature)) >= self.threshold:
-                root = self.originals[pos] if self.originals[pos] >= 0 and self.alive[self.originals[pos]] else pos
+            if self.hashes[other] == content_hash or float(np.mean(self._signature(other) == signature)) >= self.threshold:
+                root = self.originals[other] if self.originals[other] >= 0 and self.alive[self.originals[other]] else other
                 best = root if best < 0 else min(best, root)
-        self._add(article_id, content_hash, signature, best)
-        return self.ids[best] if best >= 0 else None
+        return best
 
     def mark(self, table: pa.Table, signatures: np.ndarray | None = None) -> tuple[pa.Table, int]:
-        """`table` with `duplicate_of` set for each row (rows taken in order), and the number
-        marked. `signatures`: the rows' `fingerprints`, when computed elsewhere beforehand."""
+        """`table` with `duplicate_of` set for each row (rows taken in order: each is compared
+        with everything before it, earlier rows of the batch included), and the number marked.
+        `signatures`: the rows' `fingerprints`, when computed elsewhere beforehand."""
         if not table.num_rows:
             return table, 0
         if signatures is None:
             signatures = fingerprints(table, self._hasher)
-        columns = [table.column(c).to_pylist() for c in ("article_id", "content_hash")]
-        marks = [self.original_of(a, h, s) for a, h, s in zip(*columns, signatures)]
+        # The whole batch joins the band tables first, at the positions its rows will take;
+        # a row's candidates are then limited to positions before its own. Rows whose band
+        # keys no other entry holds (nearly all) are new without any comparison.
         self._bands.flush()
+        first = len(self.ids)
+        keys = self._bands.band_keys(signatures)
+        self._bands.merge(np.arange(first, first + table.num_rows, dtype=np.int64), keys)
+        self._add_signatures(signatures)
+        shared = self._bands.shared(keys).tolist()
+        marks = []
+        for row, (article_id, content_hash) in enumerate(zip(table.column("article_id").to_pylist(),
+                                                              table.column("content_hash").to_pylist())):
+            self.remove(article_id)       # a changed page is compared with others, not with itself
+            best = self._original(first + row, keys[row], content_hash, signatures[row]) if shared[row] else -1
+            self._append(article_id, content_hash, best)
+            marks.append(self.ids[best] if best >= 0 else None)
         at = table.schema.get_field_index("duplicate_of")
         table = table.set_column(at, table.schema.field(at), pa.array(marks, type=pa.string()))
         return table, sum(m is not None for m in marks)

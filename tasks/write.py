@@ -119,10 +119,12 @@ def drop_rows_of_sources(dataset_dir: Path, source_uris: set[str], keep: set[Pat
     for path in dataset_files(dataset_dir):
         if path in keep:
             continue
+        # Most files hold none of them: the one column tells, the rest is read only on a hit.
+        if not pc.any(pc.is_in(pq.ParquetFile(path).read(columns=["source_uri"]).column("source_uri"),
+                                value_set=wanted)).as_py():
+            continue
         table = pq.ParquetFile(path).read()
         hit = pc.is_in(table.column("source_uri"), value_set=wanted)
-        if not pc.any(hit).as_py():
-            continue
         removed += [a or "" for a in table.filter(hit).column("article_id").to_pylist()]
         rest = table.filter(pc.invert(hit))
         if rest.num_rows:
