@@ -100,7 +100,7 @@ class _Bands:
 
     def _insert(self, band: int, keys: np.ndarray, positions: np.ndarray) -> None:
         """New keys sorted and inserted where they belong: one copy of the table, not a re-sort
-        (a batch into a million-article index: ~2 ms a band, where sorting took ~80)."""
+        (1,000 keys into a band of a million: 18 ms, where re-sorting took 42)."""
         order = np.argsort(keys, kind="stable")
         at = np.searchsorted(self.keys[band], keys[order], "right")
         self.keys[band] = np.insert(self.keys[band], at, keys[order])
