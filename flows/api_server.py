@@ -12,8 +12,10 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -27,6 +29,15 @@ from flows.settings import apply_prefect_defaults
 # a second later; the rest is flushed when the server stops.
 RECORDER_BATCHING = {"PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "100",
                      "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "1"}
+
+
+# Prefect builds a certificate-verifying TLS context for every API client it creates, from
+# certifi's 230 KB bundle (13 ms), even for a plain http:// API that never uses it. Each Dask task
+# creates two clients (Prefect rebuilds its context on the worker): ~30 ms of every batch. The
+# temporary server speaks http on 127.0.0.1, so its clients load a file of one certificate
+# (0.2 ms) instead. Only for it: a user's own API may be https, and workers on other machines
+# would not have the file.
+ONE_CERTIFICATE = "one-certificate.pem"
 
 
 class ServerDidNotStart(RuntimeError):
@@ -43,7 +54,7 @@ def free_port() -> int:
 def prefect_api():
     """Yields the API URL the command's flows report to."""
     apply_prefect_defaults()
-    from prefect.settings import (PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+    from prefect.settings import (PREFECT_API_SSL_CERT_FILE, PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
                                   PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings)
 
     if PREFECT_API_URL.value():
@@ -57,7 +68,9 @@ def prefect_api():
         # No flow-run heartbeats: they let a long-lived server mark a run whose process died
         # as crashed, but this server dies with the process. Each run's end waits for the
         # heartbeat thread's current 1 s sleep (~0.5 s a run, a few % of a 10,000-dump run).
-        with temporary_settings({PREFECT_API_URL: url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        settings = {PREFECT_API_URL: url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+        with tempfile.TemporaryDirectory(prefix="khabar-api-") as tmp, \
+                temporary_settings({**settings, **_light_tls(Path(tmp), PREFECT_API_SSL_CERT_FILE)}):
             try:
                 yield url
             finally:
@@ -69,6 +82,20 @@ def prefect_api():
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+def _light_tls(directory: Path, cert_file_setting) -> dict:
+    """The setting that points clients of the temporary server at one certificate
+    (ONE_CERTIFICATE), in place of certifi's bundle or SSL_CERT_FILE's (Prefect's default):
+    nothing of it is used over http."""
+    import certifi
+
+    bundle = Path(certifi.where()).read_text(encoding="utf-8")
+    end = "-----END CERTIFICATE-----"
+    first = bundle[bundle.index("-----BEGIN CERTIFICATE-----"):bundle.index(end) + len(end)]
+    path = directory / ONE_CERTIFICATE
+    path.write_text(first + "\n", encoding="utf-8")
+    return {cert_file_setting: str(path)}
 
 
 def _drain_queued() -> None:

@@ -28,11 +28,15 @@ with prefect_api() as url:
     def tiny():
         return double(21)
 
+    from prefect.settings import PREFECT_API_SSL_CERT_FILE
+
     state = tiny(return_state=True)
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(state.state_details.flow_run_id)
+    cert_file = PREFECT_API_SSL_CERT_FILE.value()
     print(json.dumps({"url": url, "result": state.result(), "runs": [run.state.type.value],
-                      "server_imported": "prefect.server.api.server" in sys.modules}))
+                      "server_imported": "prefect.server.api.server" in sys.modules,
+                      "cert_file": cert_file, "certificates": open(cert_file).read().count("BEGIN CERTIFICATE")}))
 """
 
 
@@ -45,6 +49,9 @@ def test_a_temporary_server_in_its_own_process(tmp_path):
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["result"] == 42 and out["runs"] == ["COMPLETED"]
     assert out["url"].startswith("http://127.0.0.1:") and out["server_imported"] is False
+    # Its clients loaded one certificate, not certifi's bundle (an http API uses none); the
+    # file went with the server.
+    assert out["certificates"] == 1 and not os.path.exists(out["cert_file"])
     port = int(out["url"].split(":")[2].split("/")[0])
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0           # the server stopped with the command
