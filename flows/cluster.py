@@ -124,16 +124,27 @@ def prepare(stages, batch: BatchState, run: RunContext, non_arabic: str):
     return stages.submit_batch(batch=batch, run=run, non_arabic=non_arabic)
 
 
-def prepared(stages, batches: Iterable[BatchState], run: RunContext, non_arabic: str) -> Iterator[BatchState]:
+def prepared(stages, batches: Iterable[BatchState], run: RunContext, non_arabic: str,
+             taken: Callable[[BatchState], None] = lambda batch: None) -> Iterator[BatchState]:
     """Each batch after its independent stages, in the order given, with at most
-    `stages.in_flight` batches submitted and not yet taken."""
+    `stages.in_flight` batches submitted and not yet taken. `taken` sees each batch as soon as
+    its stages are done and it is taken: once there are no more batches to submit, every batch
+    still out is taken before the first of them is handed on (what needs the last batch, the
+    Data Docs, starts then, not after the others' dedup and write)."""
     pending: deque = deque()
     for batch in batches:
         pending.append(prepare(stages, batch, run, non_arabic))
         if len(pending) >= stages.in_flight:
-            yield stages.result(pending.popleft())
-    while pending:
-        yield stages.result(pending.popleft())
+            yield _take(stages, pending.popleft(), taken)
+    last = [_take(stages, handle, taken) for handle in pending]
+    pending.clear()
+    yield from last
+
+
+def _take(stages, handle, taken: Callable[[BatchState], None]) -> BatchState:
+    batch = stages.result(handle)
+    taken(batch)
+    return batch
 
 
 @contextmanager

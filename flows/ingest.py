@@ -59,7 +59,6 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
     run = RunContext(run_id=flow_run.id or str(uuid.uuid4()), started_at=datetime.now(timezone.utc),
                      pipeline_version=PIPELINE_VERSION)
     report = RunReport(run.run_id, run.started_at, list(sources), str(out), PIPELINE_VERSION)
-    validation_results: list = []
     data_docs = None
 
     # Batches run here, or on a Dask cluster, which starts with the first batch.
@@ -76,18 +75,12 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
                     _upgrade_older_files(staging.path, logger)
                     index = DedupIndex.load(staging.index_dir, duplicate_threshold)
                     all_batches = batches(found.new, batch_size)
+                    data_docs = DataDocs(stages, Path(out), run.label, last_batch_no=len(all_batches) - 1)
                     progress = Progress(total=len(found.new))
                     stop_artifact = subscribe(ProgressArtifact(progress.total)) if all_batches else lambda: None
                     try:
                         started = (BatchState.start(n, refs) for n, refs in enumerate(all_batches))
-                        for batch in prepared(stages, started, run, non_arabic):
-                            validation_results += batch.validation_results
-                            if batch.batch_no == len(all_batches) - 1 and validation_results:
-                                # Every batch's results are in. Data Docs are built where Great
-                                # Expectations is loaded: on a worker while this process writes the
-                                # last batch and commits, or here once the run is committed.
-                                data_docs = stages.submit(data_docs_task, out_dir=str(Path(out).resolve()),
-                                                          run_name=run.label, validation_results=validation_results)
+                        for batch in prepared(stages, started, run, non_arabic, taken=data_docs.take):
                             _finish_batch(batch, run, staging, index, report, logger)
                             progress.done += len(batch.refs)
                             publish(progress)
@@ -104,11 +97,31 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
                 report.check()
 
         if data_docs is not None:
-            report.data_docs = stages.result(data_docs)
+            report.data_docs = data_docs.index_page()
     summary = report.as_dict()
     summary["report_path"] = str(write_report(summary, Path(out), run))
     publish_run_artifacts(summary, run.label)
     return summary
+
+
+class DataDocs:
+    """Collects every batch's validation results as the batches are taken; once the last
+    batch's are in, Data Docs are built where Great Expectations is loaded: on a worker while
+    this process writes the last batches and commits, or here once the run is committed."""
+
+    def __init__(self, stages, out: Path, run_name: str, last_batch_no: int):
+        self.stages, self.out, self.run_name, self.last_batch_no = stages, out, run_name, last_batch_no
+        self.results: list = []
+        self.handle = None
+
+    def take(self, batch: BatchState) -> None:
+        self.results += batch.validation_results
+        if batch.batch_no == self.last_batch_no and self.results:
+            self.handle = self.stages.submit(data_docs_task, out_dir=str(self.out.resolve()), run_name=self.run_name,
+                                             validation_results=self.results)
+
+    def index_page(self) -> str | None:
+        return None if self.handle is None else self.stages.result(self.handle)
 
 
 def _discover_and_fetch(sources: list[str], out: Path, policy: FetchPolicy, report: RunReport) -> Discovery:
