@@ -17,13 +17,15 @@ SUMMARY_KEY, QUARANTINE_KEY, DATA_DOCS_KEY, PROGRESS_KEY = (
 
 
 class ProgressArtifact:
-    """The run's progress artifact: 0 % when the batches start, then after every batch."""
+    """The run's progress artifact: 0 % when the batches start, then after every batch once the
+    number of new documents is known (the sources may still be walked while batches run)."""
 
-    def __init__(self, total: int):
-        self.id = create_progress_artifact(0.0, key=PROGRESS_KEY, description=f"documents processed of {total}")
+    def __init__(self):
+        self.id = create_progress_artifact(0.0, key=PROGRESS_KEY, description="new documents processed")
 
     def __call__(self, progress: Progress) -> None:
-        update_progress_artifact(self.id, round(progress.percent, 1))
+        if progress.percent is not None:
+            update_progress_artifact(self.id, round(progress.percent, 1))
 
 
 def publish_run_artifacts(report: dict, run_label: str) -> None:

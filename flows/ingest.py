@@ -15,26 +15,22 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
-from prefect.utilities.annotations import quote
 
 from flows.artifacts import ProgressArtifact, publish_run_artifacts
 from flows.cluster import batch_stages, prepared
+from flows.inputs import Inputs
 from flows.progress import Progress, publish, subscribe
 from flows.report import RunReport, unaccounted
 from schemas.tables import ARTICLES, PIPELINE_VERSION, QUARANTINE
 from tasks.dedup import DEFAULT_THRESHOLD, DedupIndex, dedup_task
-from tasks.discover import Discovery, batches, discover_task, keep_newest_captures, split_fetched
-from tasks.fetch import Fetcher, FetchPolicy, fetch_pages
+from tasks.fetch import FetchPolicy
 from tasks.memory import release_freed_memory, rss_mib, survivors_frozen
-from tasks.raw import RAW_DIR, FetchState
 from tasks.records import BatchState, InputRef, RunContext
 from tasks.store import Staging, Store
 from tasks.validate import data_docs_task
-from tasks.write import (ARTICLES_DIR, QUARANTINE_DIR, known_doc_ids, recorded_rejections, upgrade_files,
-                         write_report, write_task)
+from tasks.write import ARTICLES_DIR, QUARANTINE_DIR, upgrade_files, write_report, write_task
 
 DEFAULT_BATCH_SIZE = 1000    # Great Expectations costs ~0.4 s per batch whatever its size; memory stays ~470 MiB
-NOTHING_WRITTEN = {"articles": 0, "quarantine": 0, "replaced": 0}
 
 
 @task(name="commit", cache_policy=NO_CACHE)
@@ -59,45 +55,40 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
     run = RunContext(run_id=flow_run.id or str(uuid.uuid4()), started_at=datetime.now(timezone.utc),
                      pipeline_version=PIPELINE_VERSION)
     report = RunReport(run.run_id, run.started_at, list(sources), str(out), PIPELINE_VERSION)
-    data_docs = None
 
     # Batches run here, or on a Dask cluster, which starts with the first batch.
     with survivors_frozen(), batch_stages(workers, dask, logger.info) as stages:
         with Store(Path(out), wait=lock_wait) as store:       # one writer per DIR
-            found = _discover_and_fetch(sources, Path(out), FetchPolicy.from_settings(fetch), report)
-            logger.info("%d inputs: %d new, %d unchanged since an earlier run, %d failed before extraction",
-                        found.inputs, len(found.new), len(found.unchanged), len(found.rejections))
-            _count_recorded_rejections(found, Path(out), report)
-
-            if found.new or found.rejections:
-                staging = store.begin(run.label)
-                try:
-                    _upgrade_older_files(staging.path, logger)
-                    index = DedupIndex.load(staging.index_dir, duplicate_threshold)
-                    all_batches = batches(found.new, batch_size)
-                    data_docs = DataDocs(stages, Path(out), run.label, last_batch_no=len(all_batches) - 1)
-                    progress = Progress(total=len(found.new))
-                    stop_artifact = subscribe(ProgressArtifact(progress.total)) if all_batches else lambda: None
-                    try:
-                        started = (BatchState.start(n, refs) for n, refs in enumerate(all_batches))
-                        for batch in prepared(stages, started, run, non_arabic, taken=data_docs.take):
-                            _finish_batch(batch, run, staging, index, report, logger)
-                            progress.done += len(batch.refs)
-                            publish(progress)
-                    finally:
-                        stop_artifact()
-                    if found.rejections:
-                        _write_early_rejections(len(all_batches), found.rejections, run, staging, report)
-                    report.check()             # before the commit: a run whose counts do not add up is not committed
+            # On a cluster the first batches run while the sources are still walked.
+            inputs = Inputs(sources, Path(out), FetchPolicy.from_settings(fetch), report, batch_size,
+                            ahead=stages.in_flight if stages.in_flight > 1 else 0, log=logger.info)
+            data_docs = DataDocs(stages, Path(out), run.label, lambda batch_no: batch_no == inputs.last_batch_no)
+            staging = index = None
+            progress = Progress(total=None)
+            stop_artifact = lambda: None     # noqa: E731
+            try:
+                for batch in prepared(stages, inputs.batches(), run, non_arabic, taken=data_docs.take):
+                    if staging is None:      # begun with the first batch: a run with nothing new changes nothing
+                        staging, index = _begin(store, run, duplicate_threshold, logger)
+                        stop_artifact = subscribe(ProgressArtifact())
+                    _finish_batch(batch, run, staging, index, report, logger)
+                    progress.done += len(batch.refs)
+                    progress.total = inputs.new_count
+                    publish(progress)
+                stop_artifact()
+                if inputs.found.rejections:
+                    if staging is None:
+                        staging, index = _begin(store, run, duplicate_threshold, logger)
+                    _write_early_rejections(inputs.batch_count, inputs.found.rejections, run, staging, report)
+                report.check()                 # before the commit: a run whose counts do not add up is not committed
+                if staging is not None:
                     report.version = Path(commit_task(store, staging, index)).name
-                except BaseException:
+            except BaseException:
+                stop_artifact()
+                if staging is not None:
                     store.abandon(staging)
-                    raise
-            else:
-                report.check()
-
-        if data_docs is not None:
-            report.data_docs = data_docs.index_page()
+                raise
+        report.data_docs = data_docs.index_page()
     summary = report.as_dict()
     summary["report_path"] = str(write_report(summary, Path(out), run))
     publish_run_artifacts(summary, run.label)
@@ -109,14 +100,14 @@ class DataDocs:
     batch's are in, Data Docs are built where Great Expectations is loaded: on a worker while
     this process writes the last batches and commits, or here once the run is committed."""
 
-    def __init__(self, stages, out: Path, run_name: str, last_batch_no: int):
-        self.stages, self.out, self.run_name, self.last_batch_no = stages, out, run_name, last_batch_no
+    def __init__(self, stages, out: Path, run_name: str, is_last: Callable[[int], bool]):
+        self.stages, self.out, self.run_name, self.is_last = stages, out, run_name, is_last
         self.results: list = []
         self.handle = None
 
     def take(self, batch: BatchState) -> None:
         self.results += batch.validation_results
-        if batch.batch_no == self.last_batch_no and self.results:
+        if self.is_last(batch.batch_no) and self.results:
             self.handle = self.stages.submit(data_docs_task, out_dir=str(self.out.resolve()), run_name=self.run_name,
                                              validation_results=self.results)
 
@@ -124,46 +115,17 @@ class DataDocs:
         return None if self.handle is None else self.stages.result(self.handle)
 
 
-def _discover_and_fetch(sources: list[str], out: Path, policy: FetchPolicy, report: RunReport) -> Discovery:
-    """Sources → documents; URL pages are fetched (each its own task, with retries) into
-    the raw zone and then sorted into new and unchanged like files."""
-    known = known_doc_ids(out)
-    fetcher = Fetcher(policy, out / RAW_DIR, FetchState(out / RAW_DIR))
-    try:
-        # quote: Prefect would otherwise walk the set of every document id the dataset holds.
-        found, seconds = discover_task(sources, str(out), quote(known), fetcher)
-        report.stages["discover"].seconds += seconds
-        if found.urls:
-            started = time.perf_counter()
-            refs, rejections = fetch_pages(fetcher, found.urls)
-            new, unchanged = split_fetched(refs, known | {r.doc_id for r in found.new + found.unchanged})
-            found.new += new
-            found.unchanged += unchanged
-            found.rejections += rejections
-            found.urls = []
-            report.stages["fetch"].seconds += time.perf_counter() - started
-    finally:
-        fetcher.close()
-    keep_newest_captures(found)
-    report.inputs, report.unchanged = found.inputs, len(found.unchanged)
-    return found
+def _begin(store: Store, run: RunContext, duplicate_threshold: float, logger) -> tuple[Staging, DedupIndex]:
+    """The run's staging version (a copy of the current one) and the dedup index it carries."""
+    staging = store.begin(run.label)
+    _upgrade_older_files(staging.path, logger)
+    return staging, DedupIndex.load(staging.index_dir, duplicate_threshold)
 
 
 def _upgrade_older_files(staging: Path, logger) -> None:
     upgraded = upgrade_files(staging / ARTICLES_DIR, ARTICLES) + upgrade_files(staging / QUARANTINE_DIR, QUARANTINE)
     if upgraded:
         logger.info("%d files written by an earlier khabar rewritten with the columns added since", len(upgraded))
-
-
-def _count_recorded_rejections(found: Discovery, out: Path, report: RunReport) -> None:
-    """Inputs failing exactly as they did in an earlier run are quarantined again in the
-    report, but their rows are already in the dataset: they are not rewritten."""
-    recorded = recorded_rejections(out, found.rejections)
-    if recorded:
-        report.add_batch([InputRef(r.source_uri, r.doc_id, 0) for r in recorded], ARTICLES.empty_table(), recorded,
-                         NOTHING_WRITTEN)
-        again = {id(r) for r in recorded}
-        found.rejections = [r for r in found.rejections if id(r) not in again]
 
 
 def _write_early_rejections(batch_no, rejections, run, staging, report) -> None:

@@ -10,7 +10,7 @@ from typing import Callable
 
 @dataclass
 class Progress:
-    total: int
+    total: int | None            # None while the sources are still being walked (flows/inputs.py)
     done: int = 0
     started: float = field(default_factory=time.monotonic)
 
@@ -21,7 +21,9 @@ class Progress:
         return self.done / elapsed if elapsed > 0 else 0.0
 
     @property
-    def percent(self) -> float:
+    def percent(self) -> float | None:
+        if self.total is None:
+            return None
         return 100.0 * self.done / self.total if self.total else 100.0
 
 

@@ -40,8 +40,9 @@ def progress_display(stream=None):
                 unsubscribe()
     else:
         def line(progress: Progress) -> None:
-            print(f"progress: {progress.done}/{progress.total} documents ({progress.percent:.0f} %), "
-                  f"{progress.rate:.1f} docs/s", file=stream, flush=True)
+            of = (f"{progress.done}/{progress.total} documents ({progress.percent:.0f} %)" if progress.total is not None
+                  else f"{progress.done} documents (sources still being listed)")
+            print(f"progress: {of}, {progress.rate:.1f} docs/s", file=stream, flush=True)
 
         unsubscribe = subscribe(line)
         try:

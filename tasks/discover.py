@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -83,37 +84,50 @@ MAX_SITEMAP_DEPTH = 3
 
 class _Walker:
     """Walks the sources once, sorting what it finds into new, unchanged, URLs to fetch and
-    rejections; the same document twice (by path, URL or bytes) counts once."""
+    rejections; the same document twice (by path, URL or bytes) counts once.
+
+    `settled` counts the new pages at the start of `found.new` that stay as they are whatever
+    the rest of the walk finds: page files found before the first WARC record or page given by
+    URL. A URL's newest capture is known only at the end of the walk (keep_newest_captures),
+    and pages behind URLs are fetched after the walk and come after every page found."""
 
     def __init__(self, known_doc_ids: set[str], raw_dir: Path | None, fetcher=None, max_bytes: int = 50 * 2**20):
         self.found = Discovery()
         self.seen_ids = set(known_doc_ids)
         self.seen: set[str] = set()
         self.raw_dir, self.fetcher, self.max_bytes = raw_dir, fetcher, max_bytes
+        self.settled, self.settling = 0, True
 
-    def add_ref(self, ref: InputRef) -> None:
+    def add_ref(self, ref: InputRef, settled: bool = True) -> None:
+        """`settled`: no capture found later can replace it (a page file, not a URL's capture)."""
         if ref.doc_id in self.seen_ids:
             self.found.unchanged.append(ref)
-        else:
-            self.seen_ids.add(ref.doc_id)
-            self.found.new.append(ref)
+            return
+        self.seen_ids.add(ref.doc_id)
+        self.found.new.append(ref)
+        self.settling = self.settling and settled
+        if self.settling:
+            self.settled += 1
 
     def add_url(self, url: str) -> None:
         if url not in self.seen:
             self.seen.add(url)
             self.found.urls.append(url)
 
-    def source(self, source: str) -> None:
+    def source(self, source: str) -> Iterator[None]:
+        """Walks one source, pausing after each entry or URL source."""
         named = named_sources(source) if not is_url(source) and not Path(source).exists() else None
         if named:
             for s in named:
-                self.source(s)
+                yield from self.source(s)
         elif is_url(source):
             self.source_url(source, depth=0)
+            yield
         else:
             entries, root = expand_source(source)
             for entry in entries:
                 self.entry(entry, root)
+                yield
 
     def entry(self, entry: Path, root: Path | None) -> None:
         """One entry of a file source: a page, a WARC or a URL list, or a rejection that names it
@@ -171,7 +185,7 @@ class _Walker:
             stored = raw.put(self.raw_dir, doc_id, record.payload)
             self.add_ref(InputRef(source_uri=record.url or origin, doc_id=doc_id, size=len(record.payload),
                                   url=record.url, raw=str(stored), fetched_at=record.fetched_at, origin=origin,
-                                  charset=record.charset))
+                                  charset=record.charset), settled=False)
 
     def source_url(self, url: str, depth: int) -> None:
         """A URL given as a source: a page, or a feed or sitemap whose links are the pages."""
@@ -202,42 +216,76 @@ class _Walker:
                     if depth < MAX_SITEMAP_DEPTH:
                         self.source_url(child, depth + 1)
             else:
-                self.add_ref(fetched.ref(url))
+                self.add_ref(fetched.ref(url), settled=False)
         except Exception as e:   # a broken feed or sitemap is one quarantined input, not a failed run
             self.found.rejections.append(input_rejection(url, "discover", f"bad_{kind}", f"{type(e).__name__}: {e}"[:300]))
+
+
+class Walk:
+    """A walk of the sources that can stop and go on: a run hands the first pages it finds to
+    the workers while the rest is still to be walked."""
+
+    def __init__(self, sources: list[str], known_doc_ids: set[str], raw_dir: Path | None = None, fetcher=None):
+        self._walker = _Walker(known_doc_ids, raw_dir, fetcher)
+        self._steps = (step for source in sources for step in self._walker.source(source))
+        self.ended = False
+
+    @property
+    def found(self) -> Discovery:
+        return self._walker.found
+
+    @property
+    def settled(self) -> int:
+        """How many of `found.new`, from the start, are final (see _Walker)."""
+        return self._walker.settled
+
+    def until(self, settled: int | None = None) -> None:
+        """Walks on until `settled` new pages are final, or to the end (None, or once a page
+        that is not final yet has been found)."""
+        while not self.ended and (settled is None or not self._walker.settling or self.settled < settled):
+            if next(self._steps, _ENDED) is _ENDED:
+                self.ended = True
+
+
+_ENDED = object()
 
 
 def discover(sources: list[str], known_doc_ids: set[str], raw_dir: Path | None = None, fetcher=None) -> Discovery:
     """Every document of every source, once; those whose bytes were already processed (in
     an earlier run, or earlier in this one) are `unchanged`. Pages behind URLs (URL lists,
     feeds, sitemaps) are listed in `urls` for the fetch stage."""
-    walker = _Walker(known_doc_ids, raw_dir, fetcher)
-    for source in sources:
-        walker.source(source)
-    return walker.found
+    walk = Walk(sources, known_doc_ids, raw_dir, fetcher)
+    walk.until(None)
+    return walk.found
 
 
 def keep_newest_captures(found: Discovery) -> None:
     """One name, one input: a URL captured twice with different bytes (twice in a crawl's WARCs,
     or in a WARC and fetched too) would write two sets of rows under one article id. The newest
     capture is kept (the later one found on a tie); each older one becomes a quarantine row
-    named by its place in its archive."""
+    named by its place in its archive. Page files are named by their paths, not captured:
+    none is ever replaced (a run may have sent them to a batch before the walk ended)."""
     newest: dict[str, int] = {}
+    captures = 0
     for i, ref in enumerate(found.new):
+        if ref.raw is None:
+            continue
+        captures += 1
         j = newest.get(ref.source_uri)
         if j is None or _capture_time(ref) >= _capture_time(found.new[j]):
             newest[ref.source_uri] = i
-    if len(newest) == len(found.new):
+    if len(newest) == captures:
         return
     kept = set(newest.values())
-    for i, ref in enumerate(found.new):
-        if i not in kept:
-            winner = found.new[newest[ref.source_uri]]
-            found.rejections.append(Rejection(
-                ref.origin or ref.source_uri, "discover", "superseded",
-                f"a newer capture of {ref.source_uri} in this run replaces it "
-                f"({_capture_time(winner).isoformat()} over {_capture_time(ref).isoformat()})", doc_id=ref.doc_id))
-    found.new = [ref for i, ref in enumerate(found.new) if i in kept]
+    superseded = {i for i, ref in enumerate(found.new) if ref.raw is not None and i not in kept}
+    for i in sorted(superseded):
+        ref = found.new[i]
+        winner = found.new[newest[ref.source_uri]]
+        found.rejections.append(Rejection(
+            ref.origin or ref.source_uri, "discover", "superseded",
+            f"a newer capture of {ref.source_uri} in this run replaces it "
+            f"({_capture_time(winner).isoformat()} over {_capture_time(ref).isoformat()})", doc_id=ref.doc_id))
+    found.new = [ref for i, ref in enumerate(found.new) if i not in superseded]
 
 
 def _capture_time(ref: InputRef) -> datetime:
@@ -260,7 +308,8 @@ def batches(items: list, size: int) -> list[list]:
 
 
 @task(name="discover", cache_policy=NO_CACHE)
-def discover_task(sources: list[str], out_dir: str, known: set[str], fetcher=None) -> tuple[Discovery, float]:
+def discover_task(walk: Walk, settled: int | None = None) -> float:
+    """Walks on (Walk.until); returns the seconds it took."""
     started = time.perf_counter()
-    found = discover(sources, known, Path(out_dir) / "raw", fetcher)
-    return found, time.perf_counter() - started
+    walk.until(settled)
+    return time.perf_counter() - started

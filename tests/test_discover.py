@@ -71,3 +71,47 @@ def test_links_out_of_the_source_dangling_links_and_fifos_are_rejected_by_name(t
         "escape.txt": "symlink_outside_source", "dangling.txt": "unreadable", "pipe.txt": "not_a_regular_file"}
     # A file named on its own is the user's explicit choice: followed.
     assert len(discover([str(source / "escape.txt")], set()).new) == 1
+
+
+def test_a_walk_stops_once_enough_pages_are_final_and_goes_on_later(tmp_path):
+    from tasks.discover import Walk
+
+    for n in range(5):
+        (tmp_path / f"{n}.txt").write_text(f"page {n}")
+    walk = Walk([str(tmp_path)], set())
+    walk.until(2)
+    assert (walk.settled, len(walk.found.new), walk.ended) == (2, 2, False)
+    walk.until(4)
+    assert (walk.settled, len(walk.found.new), walk.ended) == (4, 4, False)
+    walk.until(None)
+    assert walk.ended and walk.settled == 5
+    assert walk.found.new == discover([str(tmp_path)], set()).new
+
+
+def test_pages_after_a_capture_are_final_only_at_the_end_of_the_walk(tmp_path):
+    """A WARC record may be replaced by a newer capture found later, so from the first one on
+    nothing is final before the walk ends: what was handed out stays the start of found.new."""
+    from tasks.discover import Walk
+    from tests.test_sources import BASE, article, write_warc
+
+    (tmp_path / "a.txt").write_text("page a")
+    write_warc(tmp_path / "b.warc.gz", [(f"{BASE}/b", article("خبر من الأرشيف").encode(), "text/html")])
+    (tmp_path / "c.txt").write_text("page c")
+    walk = Walk([str(tmp_path)], set(), tmp_path / "raw")
+    walk.until(2)
+    assert walk.ended and walk.settled == 1
+    assert [r.source_uri.rsplit("/", 1)[-1] for r in walk.found.new] == ["a.txt", "b", "c.txt"]
+
+
+def test_a_page_file_is_never_replaced_by_a_capture_of_the_same_name():
+    from datetime import datetime, timezone
+
+    from tasks.discover import Discovery, keep_newest_captures
+    from tasks.records import InputRef
+
+    page = InputRef(source_uri="/in/crawl.warc.gz#0", doc_id="a", size=1)
+    capture = InputRef(source_uri="/in/crawl.warc.gz#0", doc_id="b", size=1, raw="/raw/b",
+                       fetched_at=datetime(2024, 6, 3, tzinfo=timezone.utc), origin="/in/crawl.warc.gz#0")
+    found = Discovery(new=[page, capture])
+    keep_newest_captures(found)
+    assert found.new == [page, capture] and found.rejections == []

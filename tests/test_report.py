@@ -85,6 +85,10 @@ def test_a_piped_run_prints_plain_progress_lines_and_the_summary_lines():
     with progress_display(stream):
         publish(Progress(total=10, done=5))
     assert stream.getvalue().startswith("progress: 5/10 documents (50 %), ")
+    stream = io.StringIO()
+    with progress_display(stream):      # batches run while the sources are still walked: no total yet
+        publish(Progress(total=None, done=1000))
+    assert stream.getvalue().startswith("progress: 1000 documents (sources still being listed), ")
     out = io.StringIO()
     print_summary(_finished_report(), out)
     assert out.getvalue().startswith("inputs 3 = with articles 2 + quarantined 1 + unchanged 0\n")

@@ -1,0 +1,43 @@
+"""flows/inputs.py: a run's inputs as numbered batches, the first ones handed out while the
+sources are still walked (on a cluster). Discover runs as Prefect task runs: a real API."""
+from datetime import datetime, timezone
+
+import pytest
+
+from flows.inputs import Inputs
+from flows.report import RunReport
+from tasks.fetch import FetchPolicy
+
+pytestmark = pytest.mark.e2e
+
+
+def _inputs(source, out, ahead):
+    report = RunReport("run", datetime.now(timezone.utc), [str(source)], str(out), "test")
+    return Inputs([str(source)], out, FetchPolicy.from_settings(None), report, batch_size=2, ahead=ahead,
+                  log=lambda *args: None)
+
+
+def _ids(batches):
+    return [(b.batch_no, [r.source_uri.rsplit("/", 1)[-1] for r in b.refs]) for b in batches]
+
+
+def test_the_first_batches_go_out_before_the_walk_ends_and_the_batches_stay_the_same(tmp_path, prefect_api):
+    source = tmp_path / "in"
+    source.mkdir()
+    for n in range(7):
+        (source / f"{n}.txt").write_text(f"page {n}")
+    (source / "again.txt").write_text("page 3")          # the same bytes as 3.txt: unchanged
+
+    ahead = _inputs(source, tmp_path / "out", ahead=2)
+    batches = ahead.batches()
+    first = next(batches)
+    assert ahead.found is None and ahead.last_batch_no is None    # the walk goes on
+    second = next(batches)
+    rest = list(batches)
+    assert ahead.found is not None and ahead.last_batch_no == 3 and ahead.new_count == 7
+
+    whole = _inputs(source, tmp_path / "out", ahead=0)
+    assert _ids([first, second] + rest) == _ids(whole.batches()) == [
+        (0, ["0.txt", "1.txt"]), (1, ["2.txt", "3.txt"]), (2, ["4.txt", "5.txt"]), (3, ["6.txt"])]
+    for inputs in (ahead, whole):
+        assert (inputs.report.inputs, inputs.report.unchanged) == (8, 1)
