@@ -75,7 +75,7 @@ class Inputs:
             yield BatchState.start(batch_no, refs)
 
     def _walk(self, walk: Walk, settled: int | None) -> None:
-        # quote: Prefect would otherwise look through the walk (and every document id it holds).
+        # quote: the walk goes to the task as it is, not looked through for futures.
         self.report.stages["discover"].seconds += discover_task(quote(walk), settled)
 
     def _fetch(self, found: Discovery, known: set[str], fetcher: Fetcher) -> None:
