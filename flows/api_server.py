@@ -32,9 +32,9 @@ RECORDER_BATCHING = {"PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "10
 
 
 # Prefect builds a certificate-verifying TLS context for every API client it creates, from
-# certifi's 230 KB bundle (13 ms), even for a plain http:// API that never uses it. Each Dask task
-# creates two clients (Prefect rebuilds its context on the worker): ~30 ms of every batch. The
-# temporary server speaks http on 127.0.0.1, so its clients load a file of one certificate
+# $SSL_CERT_FILE or else certifi's bundle (13 ms), even for a plain http:// API that never uses
+# it. Each Dask task creates two clients (Prefect rebuilds its context on the worker): ~30 ms of
+# every batch. The temporary server speaks http on 127.0.0.1, so its clients load a file of one certificate
 # (0.2 ms) instead. Only for it: a user's own API may be https, and workers on other machines
 # would not have the file.
 ONE_CERTIFICATE = "one-certificate.pem"

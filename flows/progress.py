@@ -32,9 +32,14 @@ _listeners: list[Listener] = []
 
 
 def subscribe(listener: Listener) -> Callable[[], None]:
-    """Adds a listener; returns the function that removes it."""
+    """Adds a listener; returns the function that removes it (calling it again does nothing:
+    a run that fails after it stopped its progress stops it again on the way out)."""
     _listeners.append(listener)
-    return lambda: _listeners.remove(listener)
+
+    def unsubscribe() -> None:
+        if listener in _listeners:
+            _listeners.remove(listener)
+    return unsubscribe
 
 
 def publish(progress: Progress) -> None:
