@@ -59,6 +59,12 @@ class LocalStages:
     def result(self, handle):
         return handle() if isinstance(handle, partial) else handle
 
+    def done(self, handle) -> bool:
+        return not isinstance(handle, partial)       # a batch runs when taken
+
+    def wait_any(self, handles) -> bool:
+        return False                  # nothing runs meanwhile: the caller takes what it needs
+
     def submit_batch(self, **parameters):
         # The stages as task runs of the flow itself: a parent task run per batch would only
         # add Prefect's per-run cost here (and the flow gives memory back after each batch).
@@ -95,50 +101,71 @@ class DaskStages:
     def result(self, future) -> BatchState:
         return future.result()
 
+    def done(self, future) -> bool:
+        return future.wrapped_future.done()
+
+    def wait_any(self, futures) -> bool:
+        """Returns once one of `futures` is done (True: it waited)."""
+        from distributed import wait
+
+        with self.runner.client.as_current():        # prefect-dask's client is not Dask's default
+            wait([f.wrapped_future for f in futures], return_when="FIRST_COMPLETED")
+        return True
+
     def submit_batch(self, **parameters):
         return self.submit(prepare_task, **parameters)
 
 
-def prepare_stages(batch: BatchState, run: RunContext, non_arabic: str) -> BatchState:
-    """A batch's independent stages, each its own task run."""
+def prepare_stages(batch: BatchState, run: RunContext, non_arabic: str, docs_site: str) -> BatchState:
+    """A batch's independent stages, each its own task run; `docs_site`: where validation
+    renders the batch's Data Docs page."""
     batch = extract_task(batch)
     batch = strip_task(batch)
     batch = normalize_task(batch, run=run, non_arabic=non_arabic)
-    batch = validate_task(batch, run_name=run.label)
+    batch = validate_task(batch, run_name=run.label, docs_site=docs_site)
     return fingerprint_task(batch)
 
 
 @task(name="prepare", cache_policy=NO_CACHE, task_run_name="prepare-batch-{batch.batch_no}")
-def prepare_task(batch: BatchState, run: RunContext, non_arabic: str) -> BatchState:
+def prepare_task(batch: BatchState, run: RunContext, non_arabic: str, docs_site: str) -> BatchState:
     """The stages of a batch on a Dask worker, nested in this task run. One Dask task per
     batch, not one per stage: every Dask task sets up Prefect's context anew on the worker
     (settings rebuilt from the environment and TOML files, new API clients; ~50-80 ms), nested
     task runs reuse it."""
-    prepared = prepare_stages(batch, run, non_arabic)
+    prepared = prepare_stages(batch, run, non_arabic, docs_site)
     release_freed_memory()       # what the batch's pages and trees took goes back before the next one
     return prepared
 
 
-def prepare(stages, batch: BatchState, run: RunContext, non_arabic: str):
+def prepare(stages, batch: BatchState, run: RunContext, non_arabic: str, docs_site: str):
     """Submits one batch's independent stages; a handle for `stages.result`."""
-    return stages.submit_batch(batch=batch, run=run, non_arabic=non_arabic)
+    return stages.submit_batch(batch=batch, run=run, non_arabic=non_arabic, docs_site=docs_site)
 
 
-def prepared(stages, batches: Iterable[BatchState], run: RunContext, non_arabic: str,
+def prepared(stages, batches: Iterable[BatchState], run: RunContext, non_arabic: str, docs_site: str,
              taken: Callable[[BatchState], None] = lambda batch: None) -> Iterator[BatchState]:
     """Each batch after its independent stages, in the order given, with at most
-    `stages.in_flight` batches submitted and not yet taken. `taken` sees each batch as soon as
-    its stages are done and it is taken: once there are no more batches to submit, every batch
-    still out is taken before the first of them is handed on (what needs the last batch, the
-    Data Docs, starts then, not after the others' dedup and write)."""
+    `stages.in_flight` batches submitted and not yet taken. `taken` sees each batch when it is
+    taken from the stages, which may be before the batches ahead of it once there is nothing
+    left to submit: a batch is then taken as soon as it is done, even while the flow waits for
+    an earlier one, so what waits for all of them (the Data Docs index) starts as soon as the
+    last is done, not after the flow's dedup and write of the batches ahead of it."""
     pending: deque = deque()
     for batch in batches:
-        pending.append(prepare(stages, batch, run, non_arabic))
+        pending.append(prepare(stages, batch, run, non_arabic, docs_site))
         if len(pending) >= stages.in_flight:
             yield _take(stages, pending.popleft(), taken)
-    last = [_take(stages, handle, taken) for handle in pending]
+    out = list(pending)
     pending.clear()
-    yield from last
+    done: dict[int, BatchState] = {}
+    for n, handle in enumerate(out):
+        while n not in done:
+            for later in range(n, len(out)):
+                if later not in done and stages.done(out[later]):
+                    done[later] = _take(stages, out[later], taken)
+            if n not in done and not stages.wait_any([out[i] for i in range(n, len(out)) if i not in done]):
+                done[n] = _take(stages, handle, taken)
+        yield done.pop(n)
 
 
 def _take(stages, handle, taken: Callable[[BatchState], None]) -> BatchState:

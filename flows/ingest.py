@@ -1,9 +1,9 @@
 """The ingest flow: sources → a new version of the articles dataset, committed at once.
 
-    discover → for each batch: extract → strip → normalize → validate → fingerprint
-                               (here, or on Dask workers, several batches at once: cluster.py)
-                             → dedup → write (here, in batch order)
-             → commit (one atomic swap) → data docs → report
+    discover → for each batch: extract → strip → normalize → validate (+ its Data Docs page)
+                               → fingerprint (here, or on Dask workers, several batches at once:
+                               cluster.py) → dedup → write (here, in batch order)
+             → commit (one atomic swap) → Data Docs index → report
 """
 from __future__ import annotations
 
@@ -22,13 +22,13 @@ from flows.inputs import Inputs
 from flows.progress import Progress, publish, subscribe
 from flows.report import RunReport, unaccounted
 from schemas.tables import ARTICLES, PIPELINE_VERSION, QUARANTINE
+from tasks.data_docs import data_docs_task, site_dir
 from tasks.dedup import DEFAULT_THRESHOLD, DedupIndex, dedup_task
 from tasks.fetch import FetchPolicy
 from tasks.memory import release_freed_memory, rss_mib, survivors_frozen
 from tasks.records import BatchState, InputRef, RunContext
 from tasks.store import Staging, Store
-from tasks.validate import data_docs_task
-from tasks.write import ARTICLES_DIR, QUARANTINE_DIR, upgrade_files, write_report, write_task
+from tasks.write import ARTICLES_DIR, QUARANTINE_DIR, SourcesWritten, upgrade_files, write_report, write_task
 
 DEFAULT_BATCH_SIZE = 1000    # Great Expectations costs ~0.4 s per batch whatever its size; memory stays ~470 MiB
 
@@ -62,24 +62,26 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
             # On a cluster the first batches run while the sources are still walked.
             inputs = Inputs(sources, Path(out), FetchPolicy.from_settings(fetch), report, batch_size,
                             ahead=stages.in_flight if stages.in_flight > 1 else 0, log=logger.info)
-            data_docs = DataDocs(stages, Path(out), run.label, lambda batch_no: batch_no == inputs.last_batch_no)
-            staging = index = None
+            data_docs = DataDocs(stages, Path(out), run.label, lambda: inputs.batch_count)
+            staging = index = sources_written = None
             progress = Progress(total=None)
             stop_artifact = lambda: None     # noqa: E731
             try:
-                for batch in prepared(stages, inputs.batches(), run, non_arabic, taken=data_docs.take):
+                for batch in prepared(stages, inputs.batches(), run, non_arabic, str(site_dir(Path(out))),
+                                       taken=data_docs.take):
                     if staging is None:      # begun with the first batch: a run with nothing new changes nothing
-                        staging, index = _begin(store, run, duplicate_threshold, logger)
+                        staging, index, sources_written = _begin(store, run, duplicate_threshold, logger)
                         stop_artifact = subscribe(ProgressArtifact())
-                    _finish_batch(batch, run, staging, index, report, logger)
+                    _finish_batch(batch, run, staging, index, sources_written, report, logger)
                     progress.done += len(batch.refs)
                     progress.total = inputs.new_count
                     publish(progress)
                 stop_artifact()
                 if inputs.found.rejections:
                     if staging is None:
-                        staging, index = _begin(store, run, duplicate_threshold, logger)
-                    _write_early_rejections(inputs.batch_count, inputs.found.rejections, run, staging, report)
+                        staging, index, sources_written = _begin(store, run, duplicate_threshold, logger)
+                    _write_early_rejections(inputs.batch_count, inputs.found.rejections, run, staging, sources_written,
+                                            report)
                 report.check()                 # before the commit: a run whose counts do not add up is not committed
                 if staging is not None:
                     report.version = Path(commit_task(store, staging, index)).name
@@ -96,30 +98,33 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
 
 
 class DataDocs:
-    """Collects every batch's validation results as the batches are taken; once the last
-    batch's are in, Data Docs are built where Great Expectations is loaded: on a worker while
-    this process writes the last batches and commits, or here once the run is committed."""
+    """The run's Data Docs index. Each batch's page is rendered where it was validated; the
+    index, from every batch's summary, once the last batch is taken: on a worker while this
+    process writes the last batches and commits, or here once the run is committed."""
 
-    def __init__(self, stages, out: Path, run_name: str, is_last: Callable[[int], bool]):
-        self.stages, self.out, self.run_name, self.is_last = stages, out, run_name, is_last
-        self.results: list = []
+    def __init__(self, stages, out: Path, run_name: str, batch_count: Callable[[], int | None]):
+        self.stages, self.out, self.run_name, self.batch_count = stages, out, run_name, batch_count
+        self.summaries: list = []
+        self.taken = 0
         self.handle = None
 
     def take(self, batch: BatchState) -> None:
-        self.results += batch.validation_results
-        if self.is_last(batch.batch_no) and self.results:
+        self.summaries += batch.validation_results
+        self.taken += 1
+        if self.taken == self.batch_count() and self.summaries:
             self.handle = self.stages.submit(data_docs_task, out_dir=str(self.out.resolve()), run_name=self.run_name,
-                                             validation_results=self.results)
+                                             summaries=self.summaries)
 
     def index_page(self) -> str | None:
         return None if self.handle is None else self.stages.result(self.handle)
 
 
-def _begin(store: Store, run: RunContext, duplicate_threshold: float, logger) -> tuple[Staging, DedupIndex]:
-    """The run's staging version (a copy of the current one) and the dedup index it carries."""
+def _begin(store: Store, run: RunContext, duplicate_threshold: float, logger) -> tuple[Staging, DedupIndex, SourcesWritten]:
+    """The run's staging version (a copy of the current one), the dedup index it carries and
+    which inputs it has rows of."""
     staging = store.begin(run.label)
     _upgrade_older_files(staging.path, logger)
-    return staging, DedupIndex.load(staging.index_dir, duplicate_threshold)
+    return staging, DedupIndex.load(staging.index_dir, duplicate_threshold), SourcesWritten.of(staging.path)
 
 
 def _upgrade_older_files(staging: Path, logger) -> None:
@@ -128,16 +133,16 @@ def _upgrade_older_files(staging: Path, logger) -> None:
         logger.info("%d files written by an earlier khabar rewritten with the columns added since", len(upgraded))
 
 
-def _write_early_rejections(batch_no, rejections, run, staging, report) -> None:
+def _write_early_rejections(batch_no, rejections, run, staging, sources_written, report) -> None:
     """Inputs that failed before extraction (a fetch, a feed, a WARC record) get their
     quarantine rows like any batch's."""
     refs = [InputRef(r.source_uri, r.doc_id, 0) for r in rejections]
-    wrote = write_task(ARTICLES.empty_table(), rejections, str(staging.path), run, batch_no)
+    wrote = write_task(ARTICLES.empty_table(), rejections, str(staging.path), run, batch_no, sources_written)
     report.add_stage("write", wrote.stats)
     report.add_batch(refs, ARTICLES.empty_table(), rejections, wrote.items[0])
 
 
-def _finish_batch(batch: BatchState, run, staging, index, report, logger) -> None:
+def _finish_batch(batch: BatchState, run, staging, index, sources_written, report, logger) -> None:
     """The sequential end of a batch, in batch order: dedup against everything before it, write."""
     batch_no, refs = batch.batch_no, batch.refs
     deduped = dedup_task(index, batch)
@@ -147,7 +152,7 @@ def _finish_batch(batch: BatchState, run, staging, index, report, logger) -> Non
         if r.reason == "batch_invalid":
             logger.warning("batch %d stopped, nothing of it written: %s", batch_no, r.detail)
             break
-    wrote = write_task(articles, rejections, str(staging.path), run, batch_no)
+    wrote = write_task(articles, rejections, str(staging.path), run, batch_no, sources_written)
     written = wrote.items[0]
     # Rows of changed pages that did not come back (the page now has fewer articles).
     for article_id in set(written["removed_ids"]) - set(articles.column("article_id").to_pylist()):

@@ -45,10 +45,6 @@ class Inputs:
         """New inputs in all (None while the walk goes on)."""
         return None if self.found is None else len(self.found.new)
 
-    @property
-    def last_batch_no(self) -> int | None:
-        return None if self.batch_count is None else self.batch_count - 1
-
     def batches(self) -> Iterator[BatchState]:
         known = known_doc_ids(self.out)
         fetcher = Fetcher(self.policy, self.out / RAW_DIR, FetchState(self.out / RAW_DIR))

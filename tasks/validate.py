@@ -1,18 +1,10 @@
-"""validate: article rows → (rows that pass, quarantine rows), with Great Expectations.
-
-The suite is schemas/expectations.json plus what the Arrow schema implies (every column
-exists, non-nullable columns have no nulls), so the two cannot drift apart. Great
-Expectations takes 11-14 s to import: it is imported on first use, and one context serves
-the whole process (a run), not one per batch.
-"""
+"""validate: article rows → (rows that pass, quarantine rows), with Great Expectations (the
+suite and the context: expectations.py), and each batch's Data Docs page (data_docs.py)."""
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
 import time
 from collections import Counter
-from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -20,10 +12,10 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from schemas.tables import ARTICLES
-from tasks.memory import freeze_long_lived
+from tasks.data_docs import render_pages
+from tasks.expectations import batch_limits, gx_context
 from tasks.records import BatchState, Rejection, StageResult
 
-SUITE_PATH = Path(__file__).resolve().parent.parent / "schemas" / "expectations.json"
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["article_id"],
                  "return_unexpected_index_query": False}
 VALUE_PREVIEW = 200
@@ -31,41 +23,6 @@ VALUE_PREVIEW = 200
 
 class BatchInvalid(Exception):
     """The batch as a whole is wrong (schema mismatch): nothing of it may be written."""
-
-
-def suite_config(schema: pa.Schema = ARTICLES, path: Path = SUITE_PATH) -> dict:
-    config = json.loads(path.read_text(encoding="utf-8"))
-    derived = [{"type": "expect_table_columns_to_match_set",
-                "kwargs": {"column_set": schema.names, "exact_match": True}}]
-    derived += [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": f.name}}
-                for f in schema if not f.nullable]
-    config["expectations"] = derived + config["expectations"]
-    return config
-
-
-def batch_limits(path: Path = SUITE_PATH) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))["meta"]["batch"]
-
-
-@lru_cache(maxsize=1)
-def _gx():
-    """The run's one Great Expectations context (ephemeral: nothing of GX's own state is left
-    on disk) with the suite and a validation definition whose results Data Docs render."""
-    import great_expectations as gx
-    from great_expectations.core.expectation_suite import ExpectationSuite
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    asset = context.data_sources.add_pandas("khabar").add_dataframe_asset("articles")
-    batch_definition = asset.add_batch_definition_whole_dataframe("batch")
-    suite = context.suites.add(ExpectationSuite(**suite_config()))
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name="articles", data=batch_definition, suite=suite))
-    # GX's ~220 k objects live as long as the process: every full collection would walk them.
-    freeze_long_lived()
-    return context, definition
 
 
 def _preview(value) -> str | None:
@@ -108,7 +65,7 @@ def validate_rows(rows: list[dict], run_name: str = "adhoc") -> tuple[pa.Table, 
         raise BatchInvalid(f"rows do not fit the articles schema: {e}") from e
     import great_expectations as gx
 
-    _, definition = _gx()
+    _, definition = gx_context()
     result = definition.run(batch_parameters={"dataframe": table.to_pandas()}, result_format=RESULT_FORMAT,
                             run_id=gx.RunIdentifier(run_name=run_name))
     by_id = {r["article_id"]: r for r in rows}
@@ -142,57 +99,6 @@ def validate_rows(rows: list[dict], run_name: str = "adhoc") -> tuple[pa.Table, 
     return table, list(failed.values())
 
 
-def stored_results(run_name: str) -> list[tuple[tuple, str]]:
-    """The validations this process ran under `run_name`, as (key, JSON): a batch validated in
-    a Dask worker carries them along, so Data Docs show every batch. Plain values: the flow
-    can pass them on without importing Great Expectations. They leave the store: a worker
-    that serves run after run must not keep every result it ever made."""
-    if _gx.cache_info().currsize == 0:
-        return []
-    store = _gx()[0].validation_results_store
-    taken = []
-    for key in [k for k in store.list_keys() if k.run_id.run_name == run_name]:
-        taken.append((key.to_tuple(), store.serialize(store.get(key))))
-        store.remove_key(key)
-    return taken
-
-
-def adopt_results(results: list[tuple[tuple, str]]) -> None:
-    """Puts validation results made elsewhere (or here: then it changes nothing) into this
-    process's context, for `build_data_docs`."""
-    if results:
-        from great_expectations.data_context.types.resource_identifiers import ValidationResultIdentifier
-
-        store = _gx()[0].validation_results_store
-        for key, result in results:
-            store.set(ValidationResultIdentifier.from_tuple(key), store.deserialize(result))
-
-
-def build_data_docs(out_dir: Path, run_name: str) -> Path | None:
-    """Renders this run's validation results as Data Docs under DIR/reports/data_docs and
-    returns the index page, or None when the run validated nothing (GX never imported).
-
-    One site serves every run (its static files are 4 MB: once, not once per run); each
-    run's pages stay under validations/articles/<run>-batch-N/, and the index lists the run
-    that built it last."""
-    if _gx.cache_info().currsize == 0:
-        return None
-    context, _ = _gx()
-    ids = [k for k in context.validation_results_store.list_keys() if k.run_id.run_name.startswith(run_name)]
-    if not ids:
-        return None
-    site_dir = (out_dir / "reports" / "data_docs").resolve()
-    site = "khabar-" + hashlib.sha256(str(site_dir).encode()).hexdigest()[:12]
-    if site not in (context.get_site_names() or []):
-        context.add_data_docs_site(site, {
-            "class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)}})
-    context.build_data_docs(site_names=[site], resource_identifiers=ids)
-    for key in ids:                 # rendered: the process (maybe a long-lived worker) keeps none
-        context.validation_results_store.remove_key(key)
-    return site_dir / "index.html"
-
-
 def validate_batch(rows: list[dict], run_name: str = "adhoc") -> StageResult:
     """items: [the Arrow table of passing rows]. A batch that does not fit the schema is
     rejected whole: every input of it gets a quarantine row, none of it is written."""
@@ -212,15 +118,12 @@ def validate_batch(rows: list[dict], run_name: str = "adhoc") -> StageResult:
 
 
 @task(name="validate", cache_policy=NO_CACHE, task_run_name="validate-batch-{batch.batch_no}")
-def validate_task(batch: BatchState, run_name: str) -> BatchState:
+def validate_task(batch: BatchState, run_name: str, docs_site: str) -> BatchState:
+    """Validates the batch and renders its Data Docs page into `docs_site`; the batch carries
+    the result's summary on, for the index."""
+    started = time.perf_counter()
     name = f"{run_name}-batch-{batch.batch_no}"
     state = batch.advance("validate", validate_batch(batch.items, name))
-    state.validation_results.extend(stored_results(name))
+    state.validation_results.extend(render_pages(Path(docs_site), name))
+    state.stats["validate"].seconds = time.perf_counter() - started
     return state
-
-
-@task(name="data-docs", cache_policy=NO_CACHE)
-def data_docs_task(out_dir: str, run_name: str, validation_results: list) -> str | None:
-    adopt_results(validation_results)
-    index = build_data_docs(Path(out_dir), run_name)
-    return str(index) if index else None

@@ -134,6 +134,32 @@ def drop_rows_of_sources(dataset_dir: Path, source_uris: set[str], keep: set[Pat
     return removed
 
 
+class SourcesWritten:
+    """Which inputs may have rows in a dataset (articles or quarantine), by a hash of their
+    source URI, so that a batch looks for earlier rows of its inputs to replace only when one
+    of them may have some: a changed page. Looking every time read the source column of every
+    file written before, batch after batch, quadratic in a run's batches (0.23 s over 10
+    batches of 1,000 inputs, ~23 s over 100). A hash collision only costs a look that finds
+    nothing. Python's string hash is salted per process: a SourcesWritten lives in one run."""
+    __slots__ = ("_hashes",)
+
+    def __init__(self, source_uris=()):
+        self._hashes = set(map(hash, source_uris))
+
+    @classmethod
+    def of(cls, dataset: Path) -> "SourcesWritten":
+        written = cls()
+        for path in dataset_files(dataset / ARTICLES_DIR) + dataset_files(dataset / QUARANTINE_DIR):
+            written.add(pq.ParquetFile(path).read(columns=["source_uri"]).column("source_uri").to_pylist())
+        return written
+
+    def add(self, source_uris) -> None:
+        self._hashes.update(map(hash, source_uris))
+
+    def may_have_rows(self, source_uris: set[str]) -> set[str]:
+        return {s for s in source_uris if hash(s) in self._hashes}
+
+
 def rejections_table(rejections: list[Rejection], run: RunContext) -> pa.Table:
     rows = [{"source_uri": r.source_uri, "doc_id": r.doc_id, "article_id": r.article_id, "stage": r.stage,
              "reason": r.reason, "detail": r.detail, "value": r.value, "quarantined_at": run.started_at,
@@ -164,20 +190,25 @@ def part_name(run: RunContext, batch_no: int) -> str:
 
 
 def write_batch(articles: pa.Table, rejections: list[Rejection], staging: Path, run: RunContext,
-                batch_no: int) -> dict:
+                batch_no: int, sources_written: SourcesWritten | None = None) -> dict:
     """Write one batch's articles and quarantine rows into the staging version; return what
-    was written and the article_ids of earlier rows it replaced."""
+    was written and the article_ids of earlier rows it replaced. `sources_written`: which
+    inputs the staging version may have rows of (kept up to date here); without it, every
+    file is looked through for earlier rows of the batch's inputs."""
     name = part_name(run, batch_no)
     written = {"articles": articles.num_rows, "quarantine": len(rejections), "replaced": 0, "removed_ids": []}
     sources = set(articles.column("source_uri").to_pylist()) | {r.source_uri for r in rejections}
+    earlier = sources if sources_written is None else sources_written.may_have_rows(sources)
     new_files = set(write_partitioned(articles, staging / ARTICLES_DIR, name)) if articles.num_rows else set()
     crash_point("write:articles_written")
-    removed = drop_rows_of_sources(staging / ARTICLES_DIR, sources, keep=new_files)
+    removed = drop_rows_of_sources(staging / ARTICLES_DIR, earlier, keep=new_files)
     written["replaced"], written["removed_ids"] = len(removed), removed
     quarantine_file = set()
     if rejections:
         quarantine_file = {atomic_write_table(rejections_table(rejections, run), staging / QUARANTINE_DIR / name)}
-    drop_rows_of_sources(staging / QUARANTINE_DIR, sources, keep=quarantine_file)
+    drop_rows_of_sources(staging / QUARANTINE_DIR, earlier, keep=quarantine_file)
+    if sources_written is not None:
+        sources_written.add(sources)
     crash_point("write:batch_done")
     return written
 
@@ -190,7 +221,7 @@ def write_report(report: dict, out_dir: Path, run: RunContext) -> Path:
 
 @task(name="write", cache_policy=NO_CACHE, task_run_name="write-batch-{batch_no}")
 def write_task(articles: pa.Table, rejections: list[Rejection], staging: str, run: RunContext,
-               batch_no: int = 0) -> StageResult:
+               batch_no: int = 0, sources_written: SourcesWritten | None = None) -> StageResult:
     started = time.perf_counter()
-    written = write_batch(articles, rejections, Path(staging), run, batch_no)
+    written = write_batch(articles, rejections, Path(staging), run, batch_no, sources_written)
     return StageResult(items=[written], stats=StageStats(seconds=time.perf_counter() - started))

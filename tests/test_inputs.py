@@ -31,10 +31,10 @@ def test_the_first_batches_go_out_before_the_walk_ends_and_the_batches_stay_the_
     ahead = _inputs(source, tmp_path / "out", ahead=2)
     batches = ahead.batches()
     first = next(batches)
-    assert ahead.found is None and ahead.last_batch_no is None    # the walk goes on
+    assert ahead.found is None and ahead.batch_count is None    # the walk goes on
     second = next(batches)
     rest = list(batches)
-    assert ahead.found is not None and ahead.last_batch_no == 3 and ahead.new_count == 7
+    assert ahead.found is not None and ahead.batch_count == 4 and ahead.new_count == 7
 
     whole = _inputs(source, tmp_path / "out", ahead=0)
     assert _ids([first, second] + rest) == _ids(whole.batches()) == [

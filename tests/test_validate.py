@@ -3,10 +3,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from schemas.tables import ARTICLES
 from tasks.records import Article, RunContext
 from tasks.normalize import article_row
-from tasks.validate import suite_config, validate_batch
+from tasks.validate import validate_batch
 
 RUN = RunContext("run-1", datetime(2026, 1, 1, tzinfo=timezone.utc), "test")
 BODY = ["وقال المتحدث باسم الوزارة إن المحادثات ستتواصل خلال الأسبوع المقبل في العاصمة، بحضور وفود من عدة دول عربية وأجنبية."] * 2
@@ -15,14 +14,6 @@ BODY = ["وقال المتحدث باسم الوزارة إن المحادثات
 def article(n, title="عنوان خبر عن المحادثات", paragraphs=BODY):
     return Article(article_id=f"{n:032x}", doc_id=f"doc{n}", source_uri=f"/in/{n}.txt", position=0,
                    title=title, paragraphs=list(paragraphs))
-
-
-def test_suite_is_derived_from_the_arrow_schema():
-    config = suite_config()
-    not_null = {e["kwargs"]["column"] for e in config["expectations"] if e["type"] == "expect_column_values_to_not_be_null"}
-    assert not_null == {f.name for f in ARTICLES if not f.nullable}
-    column_set = next(e for e in config["expectations"] if e["type"] == "expect_table_columns_to_match_set")
-    assert column_set["kwargs"]["column_set"] == ARTICLES.names
 
 
 def planted(n, **fields):

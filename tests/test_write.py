@@ -1,11 +1,12 @@
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.dataset as ds
 
 from schemas.tables import ARTICLES, QUARANTINE
 from tasks.records import Rejection, RunContext
-from tasks.write import dataset_files, known_doc_ids, recorded_rejections, upgrade_files, write_batch
+from tasks.write import SourcesWritten, dataset_files, known_doc_ids, recorded_rejections, upgrade_files, write_batch
 
 RUN = RunContext("0123456789abcdef", datetime(2026, 1, 1, tzinfo=timezone.utc), "test")
 
@@ -74,3 +75,36 @@ def test_files_of_an_older_schema_are_upgraded_with_the_new_columns_null(tmp_pat
     assert table.schema.names == ARTICLES.names
     assert table.column("author").to_pylist() == [None, None] and sorted(table.column("doc_id").to_pylist()) == ["a1", "b1"]
     assert upgrade_files(tmp_path / "articles", ARTICLES) == []      # once is enough
+
+
+def test_with_the_sources_written_a_changed_input_still_replaces_its_rows(tmp_path):
+    write_batch(pa.Table.from_pylist([row("/a", "a1", 0), row("/a", "a1", 1), row("/b", "b1")], schema=ARTICLES), [], tmp_path, RUN, 0)
+    written_before = SourcesWritten.of(tmp_path)                 # what a later run loads when it begins
+    assert written_before.may_have_rows({"/a", "/b", "/c"}) == {"/a", "/b"}
+    later = RunContext("fedcba9876543210", datetime(2026, 1, 2, tzinfo=timezone.utc), "test")
+    written = write_batch(pa.Table.from_pylist([row("/a", "a2", 0, "جديد")], schema=ARTICLES), [], tmp_path, later, 0,
+                          written_before)
+    assert written["replaced"] == 2
+    # Within a run too: a batch's inputs are known written once it is.
+    written = write_batch(pa.Table.from_pylist([row("/a", "a3", 0)], schema=ARTICLES), [], tmp_path, later, 1, written_before)
+    assert written["replaced"] == 1
+    rows = ds.dataset(tmp_path / "articles", format="parquet").to_table().to_pylist()
+    assert sorted((r["source_uri"], r["doc_id"]) for r in rows) == [("/a", "a3"), ("/b", "b1")]
+
+
+def test_a_batch_of_new_inputs_reads_no_file_written_before_it(tmp_path, monkeypatch):
+    import tasks.write
+
+    sources_written = SourcesWritten.of(tmp_path)
+    write_batch(pa.Table.from_pylist([row("/a", "a1"), row("/b", "b1")], schema=ARTICLES),
+                [Rejection("/x", "extract", "empty_input", "empty", doc_id="x1")], tmp_path, RUN, 0, sources_written)
+    earlier = set(dataset_files(tmp_path / "articles") + dataset_files(tmp_path / "quarantine"))
+    opened = []
+    real = tasks.write.pq.ParquetFile
+    monkeypatch.setattr(tasks.write.pq, "ParquetFile", lambda path, *a, **k: opened.append(Path(path)) or real(path, *a, **k))
+    written = write_batch(pa.Table.from_pylist([row("/c", "c1")], schema=ARTICLES),
+                          [Rejection("/y", "extract", "empty_input", "empty", doc_id="y1")], tmp_path, RUN, 1, sources_written)
+    assert written["replaced"] == 0 and not earlier & set(opened)
+    # Without what was written, every earlier file is looked through.
+    write_batch(pa.Table.from_pylist([row("/d", "d1")], schema=ARTICLES), [], tmp_path, RUN, 2)
+    assert earlier <= set(opened)

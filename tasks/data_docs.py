@@ -1,0 +1,106 @@
+"""Data Docs: Great Expectations' HTML pages of the validation results, under
+DIR/reports/data_docs. One site serves every run (its static files are 4 MB: once, not once
+per run); each batch has its page at validations/articles/<run>-batch-N/, and the index lists
+the run that built it last. Pages of earlier runs stay.
+
+A batch's page is rendered where the batch was validated, right after it (a Dask worker, or
+this process): the full result, with every expectation's unexpected values, never travels,
+and the run's last step is only the index. The index needs no more of a result than its
+summary (success, statistics, batch), which is what a batch carries to the flow.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from tasks.expectations import gx_context, gx_loaded
+
+DATA_DOCS_DIR = Path("reports") / "data_docs"
+# GX's site store layout: a store backend writing under the site directory.
+_BACKEND = "TupleFilesystemStoreBackend"
+
+
+def site_dir(out_dir: Path) -> Path:
+    return (Path(out_dir) / DATA_DOCS_DIR).resolve()
+
+
+def _site_builder(site: Path, run_name: str | None = None):
+    """GX's builder for the site at `site`. With `run_name`, limited to that run's validation
+    results: the index lists that run only, and never looks for (or deletes) the pages of
+    earlier runs, whose results this process no longer holds."""
+    from great_expectations.render.renderer.site_builder import SiteBuilder
+
+    context, _ = gx_context()
+    sections = {"profiling": "None"}
+    if run_name:
+        sections["validations"] = {"run_name_filter": {"matches_regex": "^" + re.escape(run_name)}}
+    return SiteBuilder(data_context=context, site_name="khabar-" + hashlib.sha256(str(site).encode()).hexdigest()[:12],
+                       store_backend={"class_name": _BACKEND, "base_directory": str(site)},
+                       site_section_builders=sections)
+
+
+@lru_cache(maxsize=8)
+def _page_builder(site: Path):
+    """One builder per site in a process, kept: its Jinja environment compiles GX's templates
+    once, not for every page (~40 ms a page)."""
+    return _site_builder(site).site_section_builders["validations"]
+
+
+def _keys(run_name: str) -> list:
+    store = gx_context()[0].validation_results_store
+    return [k for k in store.list_keys() if k.run_id.run_name.startswith(run_name)]
+
+
+def render_pages(site: Path, run_name: str) -> list[tuple[tuple, str]]:
+    """Renders the page of every validation this process ran under `run_name` and returns
+    their summaries as (key, JSON) for `render_index`: plain values, which the flow passes on
+    without importing Great Expectations. The results leave this process's store: a worker
+    that serves run after run must not keep every result it ever made."""
+    if not gx_loaded():
+        return []              # nothing was validated here: GX was never imported
+    keys = _keys(run_name)
+    if not keys:
+        return []
+    store = gx_context()[0].validation_results_store
+    _page_builder(site).build(resource_identifiers=keys)
+    summaries = []
+    for key in keys:
+        result = store.get(key)
+        result.results = []            # what only the page shows
+        summaries.append((key.to_tuple(), store.serialize(result)))
+        store.remove_key(key)
+    return summaries
+
+
+def render_index(site: Path, run_name: str, summaries: list[tuple[tuple, str]]) -> Path | None:
+    """Renders the site's index (and the suite's page, and the static files) for the run's
+    validations given by their summaries; None when there are none."""
+    if not summaries:
+        return None
+    from great_expectations.data_context.types.resource_identifiers import ValidationResultIdentifier
+
+    store = gx_context()[0].validation_results_store
+    keys = [ValidationResultIdentifier.from_tuple(key) for key, _ in summaries]
+    for key, (_, summary) in zip(keys, summaries):
+        store.set(key, store.deserialize(summary))
+    try:
+        builder = _site_builder(site, run_name)
+        builder.site_section_builders["expectations"].build()
+        builder.target_store.copy_static_assets()
+        builder.site_index_builder.build(skip_and_clean_missing=False)
+    finally:
+        for key in keys:
+            store.remove_key(key)
+    return site / "index.html"
+
+
+@task(name="data-docs", cache_policy=NO_CACHE)
+def data_docs_task(out_dir: str, run_name: str, summaries: list) -> str | None:
+    index = render_index(site_dir(Path(out_dir)), run_name, summaries)
+    return str(index) if index else None
+
