@@ -18,6 +18,7 @@ from functools import partial
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from flows.settings import quiet_task_run_completions
 from tasks.dedup import fingerprint_task
 from tasks.extract import extract_task
 from tasks.memory import release_freed_memory
@@ -132,6 +133,7 @@ def prepare_task(batch: BatchState, run: RunContext, non_arabic: str, docs_site:
     batch, not one per stage: every Dask task sets up Prefect's context anew on the worker
     (settings rebuilt from the environment and TOML files, new API clients; ~50-80 ms), nested
     task runs reuse it."""
+    quiet_task_run_completions()
     prepared = prepare_stages(batch, run, non_arabic, docs_site)
     release_freed_memory()       # what the batch's pages and trees took goes back before the next one
     return prepared

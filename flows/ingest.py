@@ -21,6 +21,7 @@ from flows.cluster import batch_stages, prepared
 from flows.inputs import Inputs
 from flows.progress import Progress, publish, subscribe
 from flows.report import RunReport, unaccounted
+from flows.settings import quiet_task_run_completions
 from schemas.tables import ARTICLES, PIPELINE_VERSION, QUARANTINE
 from tasks.data_docs import data_docs_task, site_dir
 from tasks.dedup import DEFAULT_THRESHOLD, DedupIndex, dedup_task
@@ -52,6 +53,7 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
     `workers`: more than 1 runs batches on a local Dask cluster of that many processes;
     `dask`: the address of an existing Dask scheduler to run them on instead."""
     logger = get_run_logger()
+    quiet_task_run_completions()
     run = RunContext(run_id=flow_run.id or str(uuid.uuid4()), started_at=datetime.now(timezone.utc),
                      pipeline_version=PIPELINE_VERSION)
     report = RunReport(run.run_id, run.started_at, list(sources), str(out), PIPELINE_VERSION)

@@ -51,11 +51,6 @@ def _page_builder(site: Path):
     return _site_builder(site).site_section_builders["validations"]
 
 
-def _keys(run_name: str) -> list:
-    store = gx_context()[0].validation_results_store
-    return [k for k in store.list_keys() if k.run_id.run_name.startswith(run_name)]
-
-
 def render_pages(site: Path, run_name: str) -> list[tuple[tuple, str]]:
     """Renders the page of every validation this process ran under `run_name` and returns
     their summaries as (key, JSON) for `render_index`: plain values, which the flow passes on
@@ -63,10 +58,10 @@ def render_pages(site: Path, run_name: str) -> list[tuple[tuple, str]]:
     that serves run after run must not keep every result it ever made."""
     if not gx_loaded():
         return []              # nothing was validated here: GX was never imported
-    keys = _keys(run_name)
+    store = gx_context()[0].validation_results_store
+    keys = [k for k in store.list_keys() if k.run_id.run_name == run_name]
     if not keys:
         return []
-    store = gx_context()[0].validation_results_store
     _page_builder(site).build(resource_identifiers=keys)
     summaries = []
     for key in keys:
