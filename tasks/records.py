@@ -147,7 +147,7 @@ class BatchState:
         self.items = items
         self.rejections = rejections or []
         self.stats = stats or {}
-        self.validation_results = validation_results or []    # for Data Docs, built by the flow
+        self.validation_results = validation_results or []    # summaries (key, JSON) for the Data Docs index
 
     def __reduce__(self):            # pickled for Dask with its slots
         return (BatchState, (self.batch_no, self.refs, self.items, self.rejections, self.stats,
