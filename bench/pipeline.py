@@ -75,9 +75,9 @@ def local_cluster(workers: int):
     import dask
     from distributed import LocalCluster
 
-    from flows.cluster import LOCAL_CLUSTER, LOCAL_WORKER_CONFIG
+    from flows.cluster import LOCAL_CLUSTER, LOCAL_CLUSTER_CONFIG
 
-    with dask.config.set(LOCAL_WORKER_CONFIG), LocalCluster(n_workers=workers, **LOCAL_CLUSTER) as cluster:
+    with dask.config.set(LOCAL_CLUSTER_CONFIG), LocalCluster(n_workers=workers, **LOCAL_CLUSTER) as cluster:
         yield cluster
 
 
