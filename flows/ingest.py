@@ -61,9 +61,9 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
     # Batches run here, or on a Dask cluster, which starts with the first batch.
     with survivors_frozen(), batch_stages(workers, dask, logger.info) as stages:
         with Store(Path(out), wait=lock_wait) as store:       # one writer per DIR
-            # On a cluster the first batches run while the sources are still walked.
+            # On a cluster batches run while the sources are still walked.
             inputs = Inputs(sources, Path(out), FetchPolicy.from_settings(fetch), report, batch_size,
-                            ahead=stages.in_flight if stages.in_flight > 1 else 0, log=logger.info)
+                            streamed=stages.in_flight > 1, log=logger.info)
             data_docs = DataDocs(stages, Path(out), run.label, lambda: inputs.batch_count)
             staging = index = sources_written = None
             progress = Progress(total=None)

@@ -2,11 +2,14 @@
 every input sorted into new, unchanged or failed before extraction (tasks/discover.py,
 tasks/fetch.py).
 
-When batches run on a cluster, the first ones go to the workers as soon as the walk has found
-them: a discover task run per batch for as many batches as the cluster holds at once, then one
-for the rest of the walk, which goes on while they run. In one process there is nothing to
-overlap with, and the whole walk is one task run. The batches are the same either way,
-`batches(found.new, size)` of the whole walk, so the dataset does not depend on it."""
+When batches run on a cluster, each goes to the workers as soon as the walk has found it: a
+discover task run per batch, so the walk goes on between the flow's dedup and write of the
+batches already done. One task run for everything after the first few batches held the next
+batch back for the rest of the walk: a worker idled 0.5 s in some 10,000-file runs, and on a
+million files the cluster would wait for most of a minute. Inputs whose newness is known only
+at the end of the walk (a URL's newest WARC capture, fetched pages) wait for it. In one process
+there is nothing to overlap with, and the whole walk is one task run. The batches are the same
+either way, `batches(found.new, size)` of the whole walk, so the dataset does not depend on it."""
 from __future__ import annotations
 
 import time
@@ -29,14 +32,14 @@ NOTHING_WRITTEN = {"articles": 0, "quarantine": 0, "replaced": 0}
 class Inputs:
     """The run's inputs. Iterate `batches()` once; when it is exhausted, `found` holds every
     input not in a batch (unchanged, failed), and the run report has the input counts.
-    `ahead`: how many batches may go out before the walk ends (0: none)."""
+    `streamed`: batches go out as the walk finds them (else once it has ended)."""
 
     def __init__(self, sources: list[str], out: Path, policy: FetchPolicy, report: RunReport, batch_size: int,
-                 ahead: int, log: Callable[..., None]):
+                 streamed: bool, log: Callable[..., None]):
         if batch_size < 1:
             raise ValueError("batch size must be at least 1")
         self.sources, self.out, self.policy, self.report, self.log = list(sources), out, policy, report, log
-        self.batch_size, self.ahead = batch_size, ahead
+        self.batch_size, self.streamed = batch_size, streamed
         self.found: Discovery | None = None      # set when the walk and the fetching are done
         self.batch_count: int | None = None      # known then too
 
@@ -51,7 +54,7 @@ class Inputs:
         walk = Walk(self.sources, known, self.out / RAW_DIR, fetcher)
         sent = 0
         try:
-            for _ in range(self.ahead):
+            while self.streamed:
                 self._walk(walk, settled=sent + self.batch_size)
                 if walk.settled < sent + self.batch_size:
                     break                            # the walk ended, or what comes next waits for its end

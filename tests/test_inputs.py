@@ -11,9 +11,9 @@ from tasks.fetch import FetchPolicy
 pytestmark = pytest.mark.e2e
 
 
-def _inputs(source, out, ahead):
+def _inputs(source, out, streamed):
     report = RunReport("run", datetime.now(timezone.utc), [str(source)], str(out), "test")
-    return Inputs([str(source)], out, FetchPolicy.from_settings(None), report, batch_size=2, ahead=ahead,
+    return Inputs([str(source)], out, FetchPolicy.from_settings(None), report, batch_size=2, streamed=streamed,
                   log=lambda *args: None)
 
 
@@ -21,23 +21,22 @@ def _ids(batches):
     return [(b.batch_no, [r.source_uri.rsplit("/", 1)[-1] for r in b.refs]) for b in batches]
 
 
-def test_the_first_batches_go_out_before_the_walk_ends_and_the_batches_stay_the_same(tmp_path, prefect_api):
+def test_batches_go_out_as_the_walk_finds_them_and_stay_the_same(tmp_path, prefect_api):
     source = tmp_path / "in"
     source.mkdir()
     for n in range(7):
         (source / f"{n}.txt").write_text(f"page {n}")
     (source / "again.txt").write_text("page 3")          # the same bytes as 3.txt: unchanged
 
-    ahead = _inputs(source, tmp_path / "out", ahead=2)
-    batches = ahead.batches()
-    first = next(batches)
-    assert ahead.found is None and ahead.batch_count is None    # the walk goes on
-    second = next(batches)
-    rest = list(batches)
-    assert ahead.found is not None and ahead.batch_count == 4 and ahead.new_count == 7
+    streamed = _inputs(source, tmp_path / "out", streamed=True)
+    batches = streamed.batches()
+    first = [next(batches) for _ in range(3)]
+    assert streamed.found is None and streamed.batch_count is None    # the walk goes on after each batch
+    rest = list(batches)                 # the last one, not full, once the walk has ended
+    assert streamed.found is not None and streamed.batch_count == 4 and streamed.new_count == 7
 
-    whole = _inputs(source, tmp_path / "out", ahead=0)
-    assert _ids([first, second] + rest) == _ids(whole.batches()) == [
+    whole = _inputs(source, tmp_path / "out", streamed=False)
+    assert _ids(first + rest) == _ids(whole.batches()) == [
         (0, ["0.txt", "1.txt"]), (1, ["2.txt", "3.txt"]), (2, ["4.txt", "5.txt"]), (3, ["6.txt"])]
-    for inputs in (ahead, whole):
+    for inputs in (streamed, whole):
         assert (inputs.report.inputs, inputs.report.unchanged) == (8, 1)
