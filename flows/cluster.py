@@ -21,7 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.settings import quiet_task_run_completions
 from tasks.dedup import fingerprint_task
 from tasks.extract import extract_task
-from tasks.memory import release_freed_memory
+from tasks.memory import in_own_arena, release_freed_memory
 from tasks.normalize import normalize_task
 from tasks.records import BatchState, RunContext
 from tasks.strip import strip_task
@@ -129,7 +129,7 @@ class DaskStages:
 def prepare_stages(batch: BatchState, run: RunContext, non_arabic: str, docs_site: str) -> BatchState:
     """A batch's independent stages, each its own task run; `docs_site`: where validation
     renders the batch's Data Docs page."""
-    batch = extract_task(batch)
+    batch = in_own_arena(extract_task, batch)     # libxml2's trees away from Great Expectations' heap
     batch = strip_task(batch)
     batch = normalize_task(batch, run=run, non_arabic=non_arabic)
     batch = validate_task(batch, run_name=run.label, docs_site=docs_site)
