@@ -78,8 +78,9 @@ def release_freed_memory() -> None:
 def in_own_arena(function, *args, **kwargs):
     """`function(*args, **kwargs)` in a thread of its own (the caller's context, Prefect's
     included, copied to it), so that what it allocates with malloc comes from an arena of its
-    own. glibc gives each new thread an arena other than the one the thread that imported Great
-    Expectations allocates from: GX's import leaves that heap scattered with the holes of its
+    own. glibc gives a new thread an arena of its own (or one a finished thread left; the main
+    one only past 8 arenas per core), not the one of the thread that imported Great
+    Expectations: GX's import leaves that heap scattered with the holes of its
     freed objects, and libxml2 building and copying trees in it ran 20-80 % slower (parse and
     tree copy, one 95 KB page), trafilatura as a whole ~10 % (150 pages: 29 -> 32.4 docs/s in
     a thread). The caller waits; Ctrl-C still stops it (a daemon thread, and `join` wakes for
