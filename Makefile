@@ -10,7 +10,7 @@ STAMP      := $(VENV)/.synced
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test bench venv clean
+.PHONY: run test test-fast bench venv clean
 
 venv: $(STAMP)
 
@@ -29,6 +29,10 @@ run: $(STAMP)
 test: $(STAMP)
 	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; exit $$rc
+
+# The unit tests only: no end-to-end (Prefect API) or long property tests.
+test-fast: $(STAMP)
+	$(VENV)/bin/python -m pytest -m "not e2e and not long" $(PYTEST_ARGS)
 
 # Figures, not tests: speeds depend on the machine's load (see issue "Performance").
 # BENCH_DOCS: pages of each kind in the end-to-end corpus (default 10000).

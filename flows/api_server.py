@@ -19,8 +19,6 @@ from pathlib import Path
 
 import httpx
 
-from flows.settings import apply_prefect_defaults
-
 
 # The server turns the task-run events clients send into task-run rows. Prefect writes each
 # event in its own transaction by default (batch size 1): on 10,000 text dumps on 2 Dask
@@ -53,7 +51,6 @@ def free_port() -> int:
 @contextmanager
 def prefect_api():
     """Yields the API URL the command's flows report to."""
-    apply_prefect_defaults()
     from prefect.settings import (PREFECT_API_SSL_CERT_FILE, PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
                                   PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings)
 

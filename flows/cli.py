@@ -75,9 +75,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                             duplicate_threshold=args.duplicate_threshold,
                             fetch={"allow_private": args.allow_private, "min_interval": args.host_interval},
                             workers=args.workers, dask=args.dask)
-    except (AccountingError, ServerDidNotStart) as e:
+    except AccountingError as e:
         return _fail(str(e), EXIT_FAILED)
-    except StoreLocked as e:
+    except (ServerDidNotStart, StoreLocked) as e:
         return _fail(str(e))
     print_summary(report)
     print(f"report: {report['report_path']}")
@@ -107,9 +107,6 @@ def _check_scheduler(address: str) -> str | None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from flows.settings import apply_prefect_defaults
-
-    apply_prefect_defaults()
     from prefect.settings import PREFECT_API_URL
 
     if not PREFECT_API_URL.value():
@@ -158,9 +155,7 @@ def cmd_compact(args: argparse.Namespace) -> int:
     try:
         with prefect_api():
             result = compact(out=args.out, duplicate_threshold=args.duplicate_threshold)
-    except ServerDidNotStart as e:
-        return _fail(str(e), EXIT_FAILED)
-    except StoreLocked as e:
+    except (ServerDidNotStart, StoreLocked) as e:
         return _fail(str(e))
     if result["version"] is None:
         print(f"nothing to compact in {args.out}")

@@ -7,15 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from flows.settings import apply_prefect_defaults
-
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 PAGES = Path(__file__).resolve().parent / "pages"
 
 # Tests never touch the user's ~/.prefect.
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="khabar-prefect-home-"))
-apply_prefect_defaults()
+import flows  # noqa: E402,F401  (the Prefect defaults, applied as for every entry point)
 
 
 @pytest.fixture
