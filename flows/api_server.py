@@ -108,19 +108,6 @@ def _drain_queued() -> None:
             pass                      # never started
 
 
-# The server's work for a run (recording task runs from events, storing logs) can wait: none of
-# it is on the run's path, which only waits for the few calls that create and finish the flow
-# run. At a lower CPU priority it runs when a core is free instead of taking turns with the
-# Dask workers; with 2 workers on 2 cores, 10,000 text dumps took 9.47 s instead of 9.70 (mean
-# of 3 medians of 3). A one-process run leaves it a core anyway.
-SERVER_NICENESS = 10
-# `python -m uvicorn ARGS`, niced first (Unix; niceness is per thread on Linux, and every
-# thread the server starts later inherits it).
-UVICORN_NICED = ("import os, sys, uvicorn.main\n"
-                 "if hasattr(os, 'nice'): os.nice(int(sys.argv.pop(1)))\n"
-                 "sys.exit(uvicorn.main.main())")
-
-
 def _start(port: int) -> subprocess.Popen:
     import prefect
     from prefect.settings import get_current_settings
@@ -131,8 +118,7 @@ def _start(port: int) -> subprocess.Popen:
            "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1",
            **RECORDER_BATCHING}
     return subprocess.Popen(
-        [sys.executable, "-c", UVICORN_NICED, str(SERVER_NICENESS),
-         "--app-dir", str(prefect.__module_path__.parent), "--factory",
+        [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent), "--factory",
          "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
          "--log-level", "error", "--lifespan", "on"],
         env=env, stdin=subprocess.DEVNULL)
