@@ -39,7 +39,7 @@ def main(inputs: Path, out: Path) -> None:
         normalized = normalize_batch(stripped.items, run)
         for r in stripped.rejections + normalized.rejections:
             rejected[r.reason] = rejected.get(r.reason, 0) + 1
-        rows.extend({k: row[k] for k in ("source_uri", "position", "title", "body")} for row in normalized.items)
+        rows.extend(normalized.items)
     pq.write_table(pa.Table.from_pylist(rows), out)
     print(f"{len(files)} inputs, {len(rows)} articles, {time.perf_counter() - started:.1f} s; rejected {rejected}",
           file=sys.stderr)

@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks import raw
 from tasks.deadline import PageTimeout, time_limit
+from tasks.paragraphs import rejoin
 from tasks.records import BatchState, InputRef, Page, Rejection, StageResult
 
 # Magic numbers of the binary files a crawl or a drop directory picks up by mistake.
@@ -196,8 +197,11 @@ def extract(ref: InputRef, data: bytes) -> Page:
     lines = text_lines(text)
     if not any(line.strip() for line in lines):
         raise ExtractError("empty_input", "the page holds no text")
-    return Page(doc_id=ref.doc_id, source_uri=ref.source_uri, lines=lines, content_type="text",
-                encoding=encoding, url=ref.url)
+    paragraphs = rejoin(lines)
+    rejoined = len(paragraphs) < len(lines)
+    return Page(doc_id=ref.doc_id, source_uri=ref.source_uri, content_type="text", encoding=encoding, url=ref.url,
+                lines=[p.text for p in paragraphs] if rejoined else lines,
+                line_numbers=[p.line_no for p in paragraphs] if rejoined else None)
 
 
 def extract_batch(refs: list[InputRef], seconds_limit: float = PAGE_SECONDS_LIMIT) -> StageResult:

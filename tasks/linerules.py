@@ -31,6 +31,8 @@ class Line:
     rule: str | None = None
     value: str | None = None    # what the line says: a date, a credit, a caption's credit …
     position: int | None = None  # the article it ended up in (set by segmentation)
+    score: float | None = None   # the content model's probability that it is main text (text dumps)
+    main: bool | None = None     # whether the model's judgement made it main text; None: not judged
 
     @property
     def tag(self) -> str:

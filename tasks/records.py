@@ -65,6 +65,9 @@ class Page:
     tags: list[str] = field(default_factory=list)
     author: str | None = None         # from HTML metadata
     description: str | None = None    # the page's own summary (meta description)
+    # The input line each of `lines` starts at, when they are not the input's own lines (a
+    # hard-wrapped dump's re-joined paragraphs); None: line i is input line i + 1.
+    line_numbers: list[int] | None = None
 
 
 @dataclass(slots=True)

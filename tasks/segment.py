@@ -1,18 +1,31 @@
 """Splits a page's labelled lines into its articles.
 
 A page is cut into units at structural separators (a related-articles header, a teaser
-byline, a source credit, a tag line, comment-section text). Each unit is then
-- an article: the page's first unit with text, or a unit with a full body (a story the
-  site appended by infinite scroll or under "اقرأ أيضاً");
-- a related teaser (title + short summary), when it follows a related header or ends with
-  a byline: it goes into the `related` column of the article before it;
-- otherwise leftover text, removed and counted under rule `orphan_text`.
+byline, a source credit, a tag line, comment-section text). Then, in this order:
+1. the main unit: on a text dump whose paragraphs the content model judged, the first unit
+   with a full story of main text (else the one with the most); units before it are page
+   furniture. On HTML, trafilatura's output starts with the article: its first unit with text;
+2. the main article's title: the page's metadata title; on a text dump, the nearest
+   headline-shaped line above the first body paragraph (choose_title), never a date, byline,
+   caption or a line a rule removed; none when no line qualifies (the article is still
+   written, with its title null);
+3. each later unit is
+   - more of the same article, after an inline "read also" link;
+   - a new article when it has a full body of its own (a story the site appended by infinite
+     scroll or under "اقرأ أيضاً");
+   - tags listed under a bare tags header;
+   - a related teaser (title + short summary), when it follows a related header or ends with
+     a byline: it goes into the `related` column of the article before it;
+   - otherwise leftover text, removed and counted under rule `orphan_text`.
+A byline ("name (place)") separates only where it can end a teaser: after at most
+TEASER_MAX_LINES short lines; elsewhere it is an ordinary line.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
+from tasks.content import title_scores
 from tasks.linerules import Line
 from tasks.profiles import Profile
 
@@ -20,6 +33,8 @@ SEPARATORS = {"related_header", "byline", "credit", "tags"}
 SEPARATOR_RULES = {"comments", "copyright", "cookies_newsletter"}
 # The one separator that may stand inside a body: the story can go on after its link.
 INLINE_HEADER_RULE = "read_also_header"
+# Separators that may stand inside a body without ending it.
+WEAK_SEPARATOR_RULES = {INLINE_HEADER_RULE, "byline", "copyright"}
 
 HEADLINE_MAX_WORDS = 30
 SUBTITLE_MAX_WORDS = 30
@@ -28,6 +43,8 @@ SUBTITLE_MAX_WORDS = 30
 HEADER_FRAGMENT_MAX_WORDS = 4
 # Shorter lines under a related header are section links ("أخبار مصر"), not titles.
 RELATED_TITLE_MIN_WORDS = 3
+# A body's first paragraph is a sentence: this many words, or a shorter line ending like one.
+LEAD_MIN_WORDS = 10
 # An appended story needs a real body; a teaser's summary is one short paragraph.
 APPENDED_MIN_PARAGRAPHS = 2
 APPENDED_MIN_WORDS = 60
@@ -35,6 +52,21 @@ APPENDED_ALONE_WORDS = 120
 TAG_MAX_WORDS = 4
 # Short link lines left at the very end of a body (tags, section links with no header).
 TRAILING_LINK_MAX_WORDS = 4
+# A teaser is a title and a short summary (and perhaps a section line) before its byline.
+TEASER_MAX_LINES = 3
+TEASER_MAX_WORDS = 70
+# How far above the first body paragraph a headline may stand (non-blank lines), and how long
+# it is: a one-word line is a section label or a site name, not a headline.
+TITLE_LOOKBACK = 25
+# A headline may also stand a little below the first line taken for body (a teaser or a
+# standfirst the model kept above it): so many lines below are looked at too.
+TITLE_LOOKAHEAD = 8
+TITLE_MIN_WORDS = 3
+# A body's first paragraph is a sentence: this many words, or a shorter line ending like one.
+LEAD_MIN_WORDS = 10
+# Lines that are never a title, whatever their shape.
+NOT_TITLES = {"date", "author", "caption", "credit", "dateline", "tags", "related_header",
+              "related_inline", "related"}
 
 _SENTENCE_END = re.compile(r"[.!:؛…]$|\.[\"”»]$")
 _DATELINE = re.compile(r"^(?P<place>[\u0621-\u064a]+(?:\s[\u0621-\u064a]+){0,2})\s*(?::|\s[-–])\s+\S")
@@ -49,6 +81,15 @@ class Unit:
 
     def texts(self) -> list[Line]:
         return [ln for ln in self.lines if ln.label == "text"]
+
+    def main_texts(self) -> list[Line]:
+        """Its text lines that are main text: all of them, unless the content model judged
+        the page (text dumps)."""
+        return [ln for ln in self.lines if ln.label == "text" and is_main_text(ln)]
+
+
+def is_main_text(line: Line) -> bool:
+    return line.main is not False
 
 
 @dataclass(slots=True)
@@ -75,7 +116,29 @@ def word_count(texts: list[str]) -> int:
     return sum(len(t.split()) for t in texts)
 
 
+def _demote_loose_bylines(lines: list[Line]) -> None:
+    """A "name (place)" line ends a teaser only after a teaser's few short lines; after a
+    paragraph run it is a line like any other ("View all (23)", "Zakat (3)")."""
+    run_lines = run_words = 0
+    for line in lines:
+        if line.label == "text":
+            run_lines += 1
+            run_words += len(line.text.split())
+        elif line.label == "byline":
+            if run_lines > TEASER_MAX_LINES or run_words > TEASER_MAX_WORDS:
+                if is_main_text(line):
+                    line.label, line.rule = "text", None
+                    run_lines += 1              # an ordinary line of the run it stands in
+                    run_words += len(line.text.split())
+                    continue
+                line.label, line.rule = "boilerplate", "not_main_text"
+            run_lines = run_words = 0
+        elif line.label != "blank":
+            run_lines = run_words = 0
+
+
 def split_units(lines: list[Line]) -> list[Unit]:
+    _demote_loose_bylines(lines)
     units, current = [], Unit()
     for line in lines:
         if line.label == "blank":
@@ -137,10 +200,25 @@ def _teaser(unit: Unit, profile: Profile | None) -> dict | None:
     return {"title": title_line.text, "summary": summary, "section": section, "byline": byline}
 
 
-def _article(unit: Unit, position: int, page_title: str | None) -> Draft:
+def _article(unit: Unit, position: int, page_title: str | None, title_line: Line | None = None) -> Draft:
+    """`title_line`: the main article's headline as choose_title found it (text dumps)."""
     texts = unit.texts()
     title = page_title
-    if page_title:
+    if title_line is not None:
+        title_line.label, title_line.rule = "title", None
+        title = title_line.text
+        if any(ln is title_line for ln in unit.lines):
+            # What stands above the headline in its unit is not the article's body.
+            above = next(i for i, ln in enumerate(unit.lines) if ln is title_line)
+            for ln in unit.lines[:above]:
+                if ln.label == "text":
+                    ln.label, ln.rule = "boilerplate", "not_main_text"
+        texts = [ln for ln in texts if ln.label == "text"]
+        for ln in texts:
+            if ln.text == title:
+                ln.label, ln.rule = "repeated", "repeated_line"
+        texts = [ln for ln in texts if ln.label == "text"]
+    elif page_title:
         # The page's metadata title is the headline; its copies in the text are echoes.
         for ln in texts:
             if ln.text == page_title:
@@ -160,6 +238,10 @@ def _article(unit: Unit, position: int, page_title: str | None) -> Draft:
     while len(texts) > 1 and len(texts[-1].text.split()) <= TRAILING_LINK_MAX_WORDS and is_headline(texts[-1].text):
         texts[-1].label, texts[-1].rule = "boilerplate", "trailing_links"
         texts = texts[:-1]
+    for ln in texts:
+        if not is_main_text(ln):
+            ln.label, ln.rule = "boilerplate", "not_main_text"
+    texts = [ln for ln in texts if ln.label == "text"]
     for ln in texts:
         ln.label = "body"
     draft.paragraphs = [ln.text for ln in texts]
@@ -183,14 +265,18 @@ def _article(unit: Unit, position: int, page_title: str | None) -> Draft:
     return draft
 
 
-def _continue_body(unit: Unit, draft: Draft, profile: Profile | None) -> None:
-    """A "read also" link inside a body: the link's title is a related item, the lines after
-    it are more of the same article."""
-    link, *rest = unit.texts()
-    draft.related.append(_teaser(Unit([link]), profile))
+def _continue_body(unit: Unit, draft: Draft, profile: Profile | None, after_link: bool = True) -> None:
+    """More of the same article after a separator that can stand inside a body: after a
+    "read also" link (`after_link`), the link's title is a related item and the lines after it
+    are body; after a byline-shaped line or a photo credit, all of its lines are."""
+    if after_link:
+        link, *rest = unit.texts()
+        draft.related.append(_teaser(Unit([link]), profile))
+    else:
+        rest = unit.texts()
     for ln in rest:
-        ln.label = "body"
-    draft.paragraphs.extend(ln.text for ln in rest)
+        ln.label, ln.rule = ("body", None) if is_main_text(ln) else ("boilerplate", "not_main_text")
+    draft.paragraphs.extend(ln.text for ln in rest if ln.label == "body")
     for ln in unit.lines:
         if ln.label == "caption" and all(c["text"] != ln.text for c in draft.captions):
             draft.captions.append(_caption(ln))
@@ -200,55 +286,190 @@ def _continues_body(paragraphs: list[str]) -> bool:
     return len(paragraphs) >= 2 and is_headline(paragraphs[0]) and not any(is_headline(p) for p in paragraphs[1:])
 
 
+def main_unit(units: list[Unit], judged: bool) -> int | None:
+    """The unit the page's main article starts in (see the module's docstring, step 1)."""
+    with_text = [i for i, u in enumerate(units) if u.texts()]
+    if not with_text:
+        return None
+    if not judged:
+        return with_text[0]
+    for i in with_text:
+        if _is_full_story([ln.text for ln in units[i].main_texts()]):
+            return i
+    main = max(with_text, key=lambda i: word_count([ln.text for ln in units[i].main_texts()]))
+    return main if units[main].main_texts() else None
+
+
+def _headline_shaped(line: Line) -> bool:
+    words = len(line.text.split())
+    return TITLE_MIN_WORDS <= words <= HEADLINE_MAX_WORDS and not _SENTENCE_END.search(line.text)
+
+
+# Below this probability no candidate is taken for the headline: the title is left null.
+TITLE_MIN_PROBABILITY = 0.2
+# What a rule or segmentation may have made of a headline before it was chosen; any other
+# label a rule gave (a date, a byline, a share marker, a caption…) rules a line out.
+TITLE_ELIGIBLE = {"text", "title", "subtitle", "repeated", "byline", "body"}
+TITLE_ELIGIBLE_RULES = {"not_main_text", "header_fragment", "menu", "orphan_text", None}
+
+
+def title_candidates(lines: list[Line], body_start: int) -> list[int]:
+    """Indexes of the lines that may be the headline of the article whose body seems to start
+    at lines[body_start]: headline-shaped lines from TITLE_LOOKBACK lines above it to
+    TITLE_LOOKAHEAD lines below, copies of a caption excluded."""
+    captions = {ln.text for ln in lines if ln.label == "caption"}
+    captions |= {ln.text.removesuffix(f"({ln.value})").rstrip() for ln in lines if ln.label == "caption" and ln.value}
+
+    def eligible(line: Line) -> bool:
+        return ((line.label in TITLE_ELIGIBLE or (line.label == "boilerplate" and line.rule in TITLE_ELIGIBLE_RULES))
+                and line.text not in captions and _headline_shaped(line))
+
+    above = [i for i in range(body_start - 1, -1, -1) if lines[i].label != "blank"][:TITLE_LOOKBACK]
+    below = [i for i in range(body_start + 1, len(lines)) if lines[i].label != "blank"][:TITLE_LOOKAHEAD]
+    return [i for i in sorted(above + below) if eligible(lines[i])]
+
+
+def choose_title(lines: list[Line], body_start: Line, lead: list[str]) -> Line | None:
+    """The candidate (title_candidates) the title model scores highest, if it scores at least
+    TITLE_MIN_PROBABILITY."""
+    start = next(i for i, ln in enumerate(lines) if ln is body_start)
+    candidates = title_candidates(lines, start)
+    if not candidates:
+        return None
+    scores = title_scores([ln.text for ln in lines], candidates, start, [ln.score for ln in lines], lead)
+    best = max(range(len(candidates)), key=lambda k: scores[k])
+    if scores[best] < TITLE_MIN_PROBABILITY:
+        return None
+    # A headline and its deck stand one under the other, the headline first: of two likely
+    # candidates with nothing but blank lines between them, the upper one is the title.
+    if best > 0 and scores[best - 1] >= TITLE_MIN_PROBABILITY and all(
+            ln.label == "blank" for ln in lines[candidates[best - 1] + 1:candidates[best]]):
+        best -= 1
+    return lines[candidates[best]]
+
+
+def main_article(lines: list[Line]) -> tuple[list[Unit], int | None]:
+    """The page's units and the index of the main one (main_unit); the units before it are
+    discarded as furniture."""
+    units = split_units(lines)
+    judged = any(ln.main is not None for ln in lines)
+    main = main_unit(units, judged)
+    for unit in units[:main or 0]:
+        _discard(unit, "not_main_text" if judged else "orphan_text")
+    return units, main
+
+
+def body_start(unit: Unit) -> tuple[Line, list[str]]:
+    """Where the main unit's body seems to start, and its first paragraphs (the lead), before
+    a title is chosen: short main text at the top (a headline the model kept, a menu) is not
+    the body's start."""
+    body = unit.main_texts()
+    start = next((ln for ln in body if _prose_shaped(ln)), body[0])
+    return start, [ln.text for ln in body if ln is start or _prose_shaped(ln)]
+
+
+def _prose_shaped(line: Line) -> bool:
+    """A sentence, not a headline, a menu item or a label."""
+    words = len(line.text.split())
+    return words >= LEAD_MIN_WORDS or (words >= TITLE_MIN_WORDS and bool(_SENTENCE_END.search(line.text)))
+
+
 def segment(lines: list[Line], profile: Profile | None, page_title: str | None = None) -> list[Draft]:
-    drafts: list[Draft] = []
-    in_related = after_tags_header = False
-    # The last article has not yet met its end (a credit, tags, comments, copyright …).
-    article_open = after_inline_header = False
-    for unit in split_units(lines):
+    units, main = main_article(lines)
+    if main is None:
+        return []
+    title_line = None
+    judged = units[main].main_texts()[0].main is not None
+    if judged and not page_title:
+        title_line = choose_title(lines, *body_start(units[main]))
+    drafts = [_article(units[main], 0, page_title, title_line)]
+    _close_unit(units[main], drafts)
+    in_related = _opens_related(units[main])
+    article_open = not _ends_article(units[main])
+    after_inline_header = _after_inline_header(units[main])
+    after_tags_header = _after_tags_header(units[main])
+    for unit in units[main + 1:]:
         texts = unit.texts()
         paragraphs = [ln.text for ln in texts]
-        body = paragraphs[1:] if paragraphs and is_headline(paragraphs[0]) else paragraphs
+        body = [ln.text for ln in unit.main_texts() if ln is not texts[0] or not is_headline(ln.text)]
         ends_in_byline = unit.ended_by is not None and unit.ended_by.label == "byline"
-        if drafts and article_open and after_inline_header and not ends_in_byline and _continues_body(paragraphs):
+        if article_open and after_inline_header and not ends_in_byline and _continues_body(paragraphs):
             _continue_body(unit, drafts[-1], profile)
-        elif texts and (not drafts or (_is_full_story(body) and not ends_in_byline)):
-            drafts.append(_article(unit, len(drafts), None if drafts else page_title))
+        elif article_open and judged and unit.main_texts() and not ends_in_byline and not _own_story(unit):
+            _continue_body(unit, drafts[-1], profile, after_link=False)
+        elif texts and _is_full_story(body) and not ends_in_byline:
+            drafts.append(_article(unit, len(drafts), None))
             in_related, article_open = False, True
-        elif drafts and texts and after_tags_header and all(len(p.split()) <= TAG_MAX_WORDS for p in paragraphs):
+        elif texts and after_tags_header and all(len(p.split()) <= TAG_MAX_WORDS for p in paragraphs):
             # Tags listed one per line under a bare "كلمات مفتاحية" header.
             drafts[-1].tags.extend(paragraphs)
             for ln in texts:
                 ln.label, ln.rule = "tags", "tags_list"
-        elif drafts and texts and (in_related or ends_in_byline):
-            if not ends_in_byline and all(is_headline(p) for p in paragraphs):
-                # A list of linked titles under a "read also" header: one teaser per line;
-                # too short a line is a section link.
-                for ln in texts:
-                    if len(ln.text.split()) >= RELATED_TITLE_MIN_WORDS:
-                        drafts[-1].related.append(_teaser(Unit([ln]), profile))
-                    else:
-                        ln.label, ln.rule = "boilerplate", "section_link"
-            else:
-                teaser = _teaser(unit, profile)
-                if teaser:
-                    drafts[-1].related.append(teaser)
+        elif texts and (in_related or ends_in_byline):
+            _related(unit, drafts[-1], profile, ends_in_byline)
         else:
-            for ln in unit.lines:
-                if ln.label in ("text", "caption"):
-                    ln.label, ln.rule = "boilerplate", "orphan_text"
-        if drafts:
-            for ln in unit.lines:
-                ln.position = drafts[-1].position
-            _attach_separator(unit.ended_by, drafts[-1])
-        ended = unit.ended_by
-        if ended is not None and ended.label == "related_header":
-            in_related = True
-        after_inline_header = ended is not None and ended.rule == INLINE_HEADER_RULE
-        if ended is not None and ended.rule != INLINE_HEADER_RULE:
+            _discard(unit, "orphan_text")
+        _close_unit(unit, drafts)
+        in_related = in_related or _opens_related(unit)
+        after_inline_header = _after_inline_header(unit)
+        if _ends_article(unit):
             article_open = False
-        after_tags_header = unit.ended_by is not None and unit.ended_by.label == "tags" and not unit.ended_by.value
+        after_tags_header = _after_tags_header(unit)
     return drafts
+
+
+def _discard(unit: Unit, rule: str) -> None:
+    for ln in unit.lines:
+        if ln.label in ("text", "caption"):
+            ln.label, ln.rule = "boilerplate", rule
+
+
+def _related(unit: Unit, draft: Draft, profile: Profile | None, ends_in_byline: bool) -> None:
+    paragraphs = [ln.text for ln in unit.texts()]
+    if not ends_in_byline and all(is_headline(p) for p in paragraphs):
+        # A list of linked titles under a "read also" header: one teaser per line;
+        # too short a line is a section link.
+        for ln in unit.texts():
+            if len(ln.text.split()) >= RELATED_TITLE_MIN_WORDS:
+                draft.related.append(_teaser(Unit([ln]), profile))
+            else:
+                ln.label, ln.rule = "boilerplate", "section_link"
+    else:
+        teaser = _teaser(unit, profile)
+        if teaser:
+            draft.related.append(teaser)
+
+
+def _close_unit(unit: Unit, drafts: list[Draft]) -> None:
+    for ln in unit.lines:
+        ln.position = drafts[-1].position
+    _attach_separator(unit.ended_by, drafts[-1])
+
+
+def _opens_related(unit: Unit) -> bool:
+    return unit.ended_by is not None and unit.ended_by.label == "related_header"
+
+
+def _ends_article(unit: Unit) -> bool:
+    """The last article has met its end (a credit, tags, comments, a related header …); a
+    byline-shaped line, a copyright line (a photo's) and an inline "read also" link can stand
+    inside a body."""
+    return unit.ended_by is not None and unit.ended_by.rule not in WEAK_SEPARATOR_RULES
+
+
+def _own_story(unit: Unit) -> bool:
+    """The unit has its own headline and a full body: a new article, not more of the last."""
+    texts = unit.texts()
+    body = [ln.text for ln in unit.main_texts() if ln is not texts[0]]
+    return bool(texts) and _headline_shaped(texts[0]) and _is_full_story(body)
+
+
+def _after_inline_header(unit: Unit) -> bool:
+    return unit.ended_by is not None and unit.ended_by.rule == INLINE_HEADER_RULE
+
+
+def _after_tags_header(unit: Unit) -> bool:
+    return unit.ended_by is not None and unit.ended_by.label == "tags" and not unit.ended_by.value
 
 
 def _attach_separator(line: Line | None, draft: Draft) -> None:

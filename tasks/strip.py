@@ -11,6 +11,8 @@ from urllib.parse import urlparse
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.content import CONTENT_THRESHOLD, content_scores
+from tasks.language import identify, stopwords
 from tasks.linerules import Line, clean, label_lines
 from tasks.profiles import Profile, RuleBook, load_rulebook, match_profile
 from tasks.records import Article, BatchState, Page, Rejection, StageResult, article_id_for
@@ -107,7 +109,65 @@ def _stories_with(line: str, line_sets: list[set[str]], copies: list[set[int]]) 
     return len(counted)
 
 
+# Labels the rules give by a line's shape alone ("short lines in a row are a menu"): on a text
+# dump the content model judges such lines instead.
+GUESSED_RULES = {"menu"}
+# See extend_main_text.
+NEAR_MAIN_THRESHOLD = 0.3
+NEAR_MAIN_MIN_WORDS = 10
+# Paragraphs this long say which language a page is in; shorter ones are menus and names.
+LANGUAGE_SAMPLE_MIN_WORDS = 8
+
+
+def judge_main_text(lines: list[Line]) -> None:
+    """Text dumps: the content model scores every paragraph. Segmentation keeps in a body only
+    the text lines scored as main text (the others: rule `not_main_text`); a rule's label stands
+    whatever the score: the rules are the precise layer."""
+    judged = [line for line in lines if line.label != "blank"]
+    if not judged:
+        return
+    prose = " ".join(ln.text for ln in judged if ln.text.count(" ") + 1 >= LANGUAGE_SAMPLE_MIN_WORDS)
+    language, _ = identify(prose or " ".join(ln.text for ln in judged))
+    for line, score in zip(judged, content_scores([ln.text for ln in judged], stopwords(language))):
+        line.score = score
+        line.main = score >= CONTENT_THRESHOLD
+        if line.rule in GUESSED_RULES:
+            line.label, line.rule = "text", None
+    extend_main_text(judged)
+
+
+def extend_main_text(judged: list[Line]) -> None:
+    """Hysteresis, as jusText's context step: a sentence the model found nearly main text
+    (score ≥ NEAR_MAIN_THRESHOLD) next to main text is main text too; a paragraph at the edge
+    of an article is where the model is least sure."""
+    changed = True
+    while changed:
+        changed = False
+        for i, line in enumerate(judged):
+            if line.main or line.score < NEAR_MAIN_THRESHOLD or not _sentence_like(line.text):
+                continue
+            if (i > 0 and judged[i - 1].main) or (i + 1 < len(judged) and judged[i + 1].main):
+                line.main = changed = True
+
+
+def _sentence_like(text: str) -> bool:
+    return len(text.split()) >= NEAR_MAIN_MIN_WORDS
+
 _UNMATCHED = object()
+
+
+def labelled_lines(page: Page, book: RuleBook, profile: Profile | None,
+                   recurring: dict[str, frozenset[str]] | None = None, cleaned: list[str] | None = None) -> list[Line]:
+    """The page's lines labelled by the rules and, on a text dump, scored by the content model:
+    what segmentation starts from."""
+    site_lines = (recurring or {}).get(site_key(page, profile), frozenset())
+    lines = label_lines(page.lines, book, profile, site_lines, cleaned)
+    if page.line_numbers is not None:
+        for line in lines:
+            line.line_no = page.line_numbers[line.line_no - 1]
+    if page.content_type == "text":
+        judge_main_text(lines)
+    return lines
 
 
 def strip_page(page: Page, book: RuleBook | None = None,
@@ -118,8 +178,7 @@ def strip_page(page: Page, book: RuleBook | None = None,
     book = book or load_rulebook()
     if profile is _UNMATCHED:
         profile = page_profile(page, book)
-    site_lines = (recurring or {}).get(site_key(page, profile), frozenset())
-    lines = label_lines(page.lines, book, profile, site_lines, cleaned)
+    lines = labelled_lines(page, book, profile, recurring, cleaned)
     drafts = segment(lines, profile, page_title=page.title)
     publisher = (profile.publisher if profile else None) or page.sitename
     articles = []
@@ -146,7 +205,8 @@ def explain(page: Page, book: RuleBook | None = None) -> str:
         if line.label == "blank":
             continue
         pos = "-" if line.position is None else str(line.position)
-        out.append(f"{line.line_no:>5}  {pos:>2}  {line.tag:<28}  {line.text}")
+        score = "    " if line.score is None else f"{line.score:.2f}"
+        out.append(f"{line.line_no:>5}  {pos:>2}  {score}  {line.tag:<28}  {line.text}")
     return "\n".join(out)
 
 

