@@ -22,13 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.content import (FEATURE_NAMES, MODEL_FILE, TITLE_FEATURE_NAMES, TITLE_MODEL_FILE, _model, features,
-                           title_features)
+from tasks.content import (FEATURE_NAMES, LISTING_FEATURE_NAMES, LISTING_MODEL_FILE, LISTING_THRESHOLD, MODEL_FILE,
+                           TITLE_FEATURE_NAMES, TITLE_MODEL_FILE, _model, features, title_features)
 from tasks.extract import extract, text_lines
 from tasks.records import InputRef, sha256_hex
 from tasks.profiles import load_rulebook
 from tasks.segment import TITLE_MIN_PROBABILITY, body_start, main_article, title_candidates
-from tasks.strip import labelled_lines, page_profile
+from tasks.strip import labelled_lines, listing_row, page_profile, strip_page
 from tasks.language import identify, stopwords
 from tasks.paragraphs import rejoin
 
@@ -44,6 +44,9 @@ PARAMS = {
 ROUNDS = 300
 TITLE_PARAMS = {**PARAMS, "num_leaves": 15, "min_data_in_leaf": 20}
 TITLE_ROUNDS = 200
+# Few listing pages to learn from: shallow trees.
+LISTING_PARAMS = {**PARAMS, "num_leaves": 4, "min_data_in_leaf": 10}
+LISTING_ROUNDS = 150
 
 
 def _scorer(devset: Path):
@@ -173,6 +176,40 @@ def train_titles(devset: Path, scorer, out: Path) -> None:
     booster.save_model(str(out))
 
 
+def train_listing(devset: Path, out: Path) -> None:
+    """The page-level listing model: article pages against listing and collection pages."""
+    import lightgbm
+
+    _model.cache_clear()
+    book = load_rulebook()
+    data = {False: ([], []), True: ([], [])}
+    for page_dir in sorted((devset / "pages").iterdir()):
+        gold = json.loads((page_dir / "gold.json").read_text(encoding="utf-8"))
+        for kind in KINDS:
+            raw = (page_dir / kind).read_bytes()
+            page = extract(InputRef(str(page_dir / kind), sha256_hex(raw), len(raw)), raw)
+            stripped = strip_page(page, book, detect_listing=False)
+            if not stripped.articles:
+                continue
+            xs, ys = data[is_held_out(gold["domain"])]
+            xs.append(listing_row(stripped.lines, stripped.articles))
+            ys.append(0 if gold["page_type"] == "article" else 1)
+    x, y = np.vstack(data[False][0]), np.array(data[False][1])
+    booster = lightgbm.train(LISTING_PARAMS, lightgbm.Dataset(x, y, feature_name=list(LISTING_FEATURE_NAMES)),
+                             num_boost_round=LISTING_ROUNDS)
+    tx, ty = np.vstack(data[True][0]), np.array(data[True][1])
+    probability = booster.predict(tx, num_threads=1)
+    for threshold in (0.3, 0.5, 0.7, 0.8, 0.9):
+        flagged = probability >= threshold
+        print(f"  threshold {threshold}: listing {int((flagged & (ty == 1)).sum())}/{int(ty.sum())}, "
+              f"article {int((flagged & (ty == 0)).sum())}/{int((ty == 0).sum())}", file=sys.stderr)
+    flagged = probability >= LISTING_THRESHOLD
+    print(f"held-out listing pages flagged {int((flagged & (ty == 1)).sum())}/{int(ty.sum())}, "
+          f"article pages flagged {int((flagged & (ty == 0)).sum())}/{int((ty == 0).sum())} "
+          f"(training: {int(y.sum())} listing, {int((y == 0).sum())} article dumps)", file=sys.stderr)
+    booster.save_model(str(out))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devset", type=Path, default=ROOT.parent / "shared" / "devset")
@@ -195,6 +232,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     booster.save_model(str(args.out))
     train_titles(args.devset, scorer, args.out.parent / TITLE_MODEL_FILE.name)
+    train_listing(args.devset, args.out.parent / LISTING_MODEL_FILE.name)
     if args.held_out_list:
         args.held_out_list.write_text("\n".join(held_out) + "\n", encoding="utf-8")
     gain = booster.feature_importance("gain")

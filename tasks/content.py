@@ -22,6 +22,10 @@ import numpy as np
 MODELS_DIR = Path(__file__).resolve().parent.parent / "schemas" / "models"
 MODEL_FILE = MODELS_DIR / "content.txt"
 TITLE_MODEL_FILE = MODELS_DIR / "title.txt"
+LISTING_MODEL_FILE = MODELS_DIR / "listing.txt"
+# A page the listing model scores at least this is a listing or section page, not an article:
+# high, as a lost article costs more than a listing kept.
+LISTING_THRESHOLD = 0.8
 # A paragraph the model scores at least this is main text.
 CONTENT_THRESHOLD = 0.5
 
@@ -128,7 +132,7 @@ def features(texts: list[str], stop: frozenset[str]) -> np.ndarray:
     return rows
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=3)
 def _model(path: Path):
     import lightgbm
 
@@ -208,3 +212,49 @@ def title_scores(texts: list[str], candidates: list[int], body_start: int, score
         return []
     rows = title_features(texts, candidates, body_start, scores, lead, stop)
     return [float(p) for p in _model(TITLE_MODEL_FILE).predict(rows, num_threads=1)]
+
+
+LISTING_FEATURE_NAMES = (
+    "log_body_words", "log_max_paragraph", "log_paragraphs", "log_median_paragraph", "long_paragraphs",
+    "long_paragraph_share", "headed_share", "headline_line_share", "log_lines", "body_line_share",
+    "mean_body_score", "has_title", "log_related", "short_body_paragraph_share",
+)
+# A paragraph this long is a story's, seldom a teaser's summary.
+LONG_PARAGRAPH_WORDS = 40
+SHORT_PARAGRAPH_WORDS = 25
+
+
+def _headline_like(text: str) -> bool:
+    n = len(text.split())
+    return 3 <= n <= 30 and not _SENTENCE_END.search(text)
+
+
+def listing_features(texts: list[str], labels: list[str], positions: list[int | None],
+                     scores: list[float | None], has_title: bool, related: int) -> np.ndarray:
+    """One row of LISTING_FEATURE_NAMES for a segmented page: its lines' texts, labels and
+    article positions, the content scores, whether its main article got a title, and how many
+    related items it has. A listing is many headline + short summary pairs and no long body."""
+    body = [i for i, (label, pos) in enumerate(zip(labels, positions)) if label == "body" and pos == 0]
+    words = [len(texts[i].split()) for i in body] or [0]
+    nonblank = [i for i, t in enumerate(texts) if t]
+    headed = 0
+    for i in body:
+        prev = next((j for j in range(i - 1, -1, -1) if texts[j]), None)
+        if prev is not None and labels[prev] != "body" and _headline_like(texts[prev]):
+            headed += 1
+    long_ones = sum(1 for w in words if w >= LONG_PARAGRAPH_WORDS)
+    n = len(body) or 1
+    body_scores = [scores[i] for i in body if scores[i] is not None]
+    row = (
+        math.log1p(sum(words)), math.log1p(max(words)), math.log1p(len(body)),
+        math.log1p(sorted(words)[len(words) // 2]), long_ones, long_ones / n, headed / n,
+        sum(1 for i in nonblank if _headline_like(texts[i])) / (len(nonblank) or 1), math.log1p(len(nonblank)),
+        len(body) / (len(nonblank) or 1), sum(body_scores) / len(body_scores) if body_scores else -1,
+        1.0 if has_title else 0.0, math.log1p(related), sum(1 for w in words if w < SHORT_PARAGRAPH_WORDS) / n,
+    )
+    return np.array([row], dtype=np.float32)
+
+
+def listing_probability(row: np.ndarray) -> float:
+    """The probability that a page is a listing or section page (listing_features)."""
+    return float(_model(LISTING_MODEL_FILE).predict(row, num_threads=1)[0])

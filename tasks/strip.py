@@ -11,12 +11,13 @@ from urllib.parse import urlparse
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.content import CONTENT_THRESHOLD, content_scores
+from tasks.content import (CONTENT_THRESHOLD, LISTING_THRESHOLD, content_scores, listing_features,
+                           listing_probability)
 from tasks.language import identify, stopwords
 from tasks.linerules import Line, clean, label_lines
 from tasks.profiles import Profile, RuleBook, load_rulebook, match_profile
 from tasks.records import Article, BatchState, Page, Rejection, StageResult, article_id_for
-from tasks.segment import segment
+from tasks.segment import TITLE_MIN_WORDS, is_headline, segment
 
 # Labels whose lines leave the body: counted per rule in the run report.
 KEPT_LABELS = {"title", "subtitle", "body", "blank"}
@@ -27,6 +28,8 @@ class StrippedPage:
     articles: list[Article]
     lines: list[Line]
     profile: Profile | None
+    # A listing or section page: its teaser titles (no article is written for it).
+    listing: list[str] | None = None
 
     def removed_by_rule(self) -> Counter:
         return Counter(line.tag for line in self.lines if line.label not in KEPT_LABELS)
@@ -172,14 +175,18 @@ def labelled_lines(page: Page, book: RuleBook, profile: Profile | None,
 
 def strip_page(page: Page, book: RuleBook | None = None,
                recurring: dict[str, frozenset[str]] | None = None, profile=_UNMATCHED,
-               cleaned: list[str] | None = None) -> StrippedPage:
+               cleaned: list[str] | None = None, detect_listing: bool = True) -> StrippedPage:
     """`profile`: the page's profile when the caller already matched it (None: no profile);
-    `cleaned`: its lines through `clean`, when the caller has them."""
+    `cleaned`: its lines through `clean`, when the caller has them; `detect_listing`: whether
+    a text dump that looks like a listing page yields no article (is_listing)."""
     book = book or load_rulebook()
     if profile is _UNMATCHED:
         profile = page_profile(page, book)
     lines = labelled_lines(page, book, profile, recurring, cleaned)
     drafts = segment(lines, profile, page_title=page.title)
+    if detect_listing and page.content_type == "text" and drafts and is_listing(lines, drafts):
+        titles = _teaser_titles(lines)
+        return StrippedPage([], _as_listing(lines), profile, listing=titles)
     publisher = (profile.publisher if profile else None) or page.sitename
     articles = []
     for d in drafts:
@@ -193,6 +200,40 @@ def strip_page(page: Page, book: RuleBook | None = None,
             description=page.description if d.position == 0 else None,
         ))
     return StrippedPage(articles, lines, profile)
+
+
+def listing_row(lines: list[Line], drafts) -> "np.ndarray":
+    """The page-level description the listing model reads (tasks/content.listing_features)."""
+    return listing_features([ln.text for ln in lines], [ln.label for ln in lines], [ln.position for ln in lines],
+                            [ln.score for ln in lines], bool(drafts[0].title), len(drafts[0].related))
+
+
+def is_listing(lines: list[Line], drafts) -> bool:
+    """A listing or section page (many teasers, no long body), by the listing model; a page
+    with fewer than LISTING_MIN_TEASERS headline-shaped lines is never one (a news brief)."""
+    if sum(1 for ln in lines if is_headline(ln.text) and len(ln.text.split()) >= TITLE_MIN_WORDS) < LISTING_MIN_TEASERS:
+        return False
+    return listing_probability(listing_row(lines, drafts)) >= LISTING_THRESHOLD
+
+
+LISTING_MIN_TEASERS = 6
+# Teaser titles kept in a listing page's quarantine row (its `value`).
+LISTING_TITLES_KEPT = 30
+
+
+def _teaser_titles(lines: list[Line]) -> list[str]:
+    """Headline-shaped lines no rule named: the listing's teaser titles."""
+    return [ln.text for ln in lines
+            if (ln.label in ("title", "subtitle", "body", "text", "related") or ln.rule == "not_main_text")
+            and is_headline(ln.text) and len(ln.text.split()) >= TITLE_MIN_WORDS][:LISTING_TITLES_KEPT]
+
+
+def _as_listing(lines: list[Line]) -> list[Line]:
+    for line in lines:
+        line.position = None
+        if line.label in ("title", "subtitle", "body"):
+            line.label, line.rule = "boilerplate", "listing_page"
+    return lines
 
 
 def explain(page: Page, book: RuleBook | None = None) -> str:
@@ -226,7 +267,12 @@ def strip_batch(pages: list[Page], book: RuleBook | None = None) -> StageResult:
                                                f"{type(e).__name__}: {e}"[:300], doc_id=page.doc_id))
             continue
         result.stats.removed_by_rule.update(stripped.removed_by_rule())
-        if not stripped.articles:
+        if stripped.listing is not None:
+            result.rejections.append(Rejection(
+                page.source_uri, "strip", "not_an_article",
+                "a listing or section page (many teasers, no article body): no article row is written",
+                doc_id=page.doc_id, value=" | ".join(stripped.listing)[:2000]))
+        elif not stripped.articles:
             result.rejections.append(Rejection(page.source_uri, "strip", "no_article",
                                                "no article text left after removing boilerplate", doc_id=page.doc_id))
         result.items.extend(stripped.articles)

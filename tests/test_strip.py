@@ -219,3 +219,24 @@ def test_html_page_gets_the_same_arabic_rules_after_trafilatura():
     # What the page's metadata says of its author and summary is kept with the article.
     assert article.author == "مريم الخطيب"
     assert article.description == "بلغت صادرات الإمارات غير النفطية مستوى قياسيا في النصف الأول من العام."
+
+
+def test_a_section_front_is_not_an_article_and_keeps_its_teaser_titles():
+    """Many headline + one-line summary teasers and no long body: no article row, one
+    quarantine row `not_an_article` whose value holds the teaser titles."""
+    result = strip_batch([page_of(PAGES / "section_front.txt")])
+    assert result.items == []
+    (rejection,) = result.rejections
+    assert rejection.reason == "not_an_article"
+    assert "البنك المركزي يبقي أسعار الفائدة دون تغيير للمرة الثالثة" in rejection.value
+    assert "مجلس المنافسة يفتح تحقيقا في سوق الأدوية" in rejection.value
+
+
+def test_a_short_news_brief_is_an_article_not_a_listing():
+    path = PAGES / "section_front.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    brief = "\n".join(lines[7:9]) + "\n"          # one teaser's title and summary, alone on a page
+    from tasks.records import InputRef as Ref
+    page = extract(Ref("/brief.txt", "b" * 64, len(brief.encode())), brief.encode())
+    (article,) = strip_page(page).articles
+    assert article.paragraphs == [lines[8]]
