@@ -49,6 +49,7 @@ class RunReport:
     quarantine_reasons: Counter = field(default_factory=Counter)
     quarantined_by_stage: Counter = field(default_factory=Counter)    # quarantine rows, by the stage that wrote them
     articles_by_publisher: Counter = field(default_factory=Counter)
+    field_warnings: Counter = field(default_factory=Counter)         # warning codes of the articles written
 
     def add_batch(self, refs: list[InputRef], articles: pa.Table, rejections: list[Rejection], written: dict,
                   duplicates: int = 0) -> None:
@@ -70,6 +71,7 @@ class RunReport:
         self.quarantine_reasons.update(r.reason for r in rejections)
         self.quarantined_by_stage.update(r.stage for r in rejections)
         self.articles_by_publisher.update(p or "(unknown)" for p in articles.column("publisher").to_pylist())
+        self.field_warnings.update(w for ws in articles.column("warnings").to_pylist() for w in ws or [])
 
     def add_stage(self, stage: str, stats: StageStats) -> None:
         self.stages[stage].merge(stats)
@@ -97,6 +99,7 @@ class RunReport:
             "stage_seconds": {s: round(st.seconds, 4) for s, st in self.stages.items()},
             "lines_removed_by_rule": dict(removed.most_common()),
             "quarantine_reasons": dict(self.quarantine_reasons.most_common()),
+            "field_warnings": dict(self.field_warnings.most_common()),
             "quarantined_by_stage": {s: self.quarantined_by_stage[s] for s in STAGES if self.quarantined_by_stage[s]},
             "articles_by_publisher": dict(self.articles_by_publisher.most_common()),
             "quarantined_inputs": self.quarantined_inputs,
@@ -116,6 +119,9 @@ def summary_lines(report: dict) -> list[str]:
     ]
     if report["quarantine_reasons"]:
         lines.append("quarantine reasons: " + ", ".join(f"{k} {v}" for k, v in report["quarantine_reasons"].items()))
+    if report.get("field_warnings"):
+        lines.append("field warnings (articles kept): "
+                     + ", ".join(f"{k} {v}" for k, v in report["field_warnings"].items()))
     for item in report.get("quarantined_inputs", [])[:10]:
         lines.append(f"  quarantined {item['source_uri']}: {item['reason']}"
                      + (f" ({item['detail']})" if item.get("detail") else ""))
@@ -147,6 +153,8 @@ def summary_markdown(report: dict, title: str) -> str:
     md += ["", "## Articles per publisher", ""] + table(("publisher", "articles"), report["articles_by_publisher"].items())
     md += ["## Lines removed per rule", ""] + table(("rule", "lines"), report["lines_removed_by_rule"].items())
     md += ["## Quarantine reasons", ""] + table(("reason", "rows"), report["quarantine_reasons"].items())
+    md += ["## Field warnings (articles kept, the field left null)", ""] + table(
+        ("warning", "articles"), report.get("field_warnings", {}).items())
     if report.get("data_docs"):
         md += [f"Validation results: [Great Expectations Data Docs]({Path(report['data_docs']).resolve().as_uri()})", ""]
     return "\n".join(md)

@@ -35,12 +35,16 @@ def identify(text: str) -> tuple[str, float]:
     best = _detector().detect(sample, model="lite", k=1)[0]
     if best["score"] < MIN_SCORE:
         return UNDETERMINED, float(best["score"])
-    return best["lang"], float(best["score"])
+    return _languages()["same_as"].get(best["lang"], best["lang"]), float(best["score"])
 
 
 @lru_cache(maxsize=1)
+def _languages() -> dict:
+    return yaml.safe_load(LANGUAGES_FILE.read_text(encoding="utf-8"))
+
+
 def _stoplist_names() -> dict[str, str]:
-    return yaml.safe_load(LANGUAGES_FILE.read_text(encoding="utf-8"))["stoplists"]
+    return _languages()["stoplists"]
 
 
 @lru_cache(maxsize=64)

@@ -2,12 +2,14 @@
 search forms, parsed dates, language, counts and the content hash."""
 from __future__ import annotations
 
+import re
 import time
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.arabic import display_form, script_of, search_form_of_display, word_count
+from tasks.language import UNDETERMINED, identify
 from tasks.dates import parse_date, resolve_weekday
 from tasks.records import Article, BatchState, Rejection, RunContext, StageResult, sha256_hex
 
@@ -24,14 +26,43 @@ def published_at(article: Article, paragraphs: list[str], reference):
             or resolve_weekday(paragraphs[0] if paragraphs else None, article.fetched_at))
 
 
+# What a title must be; a title that is not is left null with a warning (the article stays).
+TITLE_MIN_CHARS = 5
+TITLE_MAX_CHARS = 300
+_MARKUP = re.compile(r"</?[a-zA-Z][^>]*>|&(?:nbsp|amp|quot|lt|gt|#\d+);")
+
+
+def checked_title(title: str | None) -> tuple[str | None, str | None]:
+    """(the title, or None; the warning code when it was dropped or never found)."""
+    text = display_form(title) if title else ""
+    if not text:
+        return None, "title_not_found"
+    if len(text) < TITLE_MIN_CHARS:
+        return None, "title_too_short"
+    if len(text) > TITLE_MAX_CHARS:
+        return None, "title_too_long"
+    if _MARKUP.search(text):
+        return None, "title_markup"
+    return text, None
+
+
+def language_of_text(text: str) -> tuple[str, float]:
+    """(language code, Arabic share of the letters). Mostly Arabic script is not yet Arabic:
+    Persian, Urdu, Pashto, Sindhi, Uyghur and Kurdish are written in it too, so the identifier
+    (tasks/language.py) names the language; the share is kept as it was."""
+    if not text.strip():
+        return UNDETERMINED, 0.0
+    return identify(text)[0], script_of(text)[1]
+
+
 def article_row(article: Article, run: RunContext) -> dict:
-    title = display_form(article.title)
+    title, title_warning = checked_title(article.title)
     paragraphs = [p for p in (display_form(p) for p in article.paragraphs) if p]
     body = "\n\n".join(paragraphs)
-    title_search, body_search = search_form_of_display(title), search_form_of_display(body)
+    title_search, body_search = search_form_of_display(title or ""), search_form_of_display(body)
     # Never a date after the page was fetched (or, for files, after this run started).
     reference = article.fetched_at or run.started_at
-    language, ratio = script_of(body or title)
+    language, ratio = language_of_text(body or title or "")
     return {
         "article_id": article.article_id,
         "doc_id": article.doc_id,
@@ -57,6 +88,7 @@ def article_row(article: Article, run: RunContext) -> dict:
         "arabic_ratio": round(ratio, 4),
         "word_count": word_count(body),
         "content_hash": sha256_hex(f"{title_search}\n{body_search}".encode()),
+        "warnings": [title_warning] if title_warning else [],
         "duplicate_of": None,
         "ingested_at": run.started_at,
         "run_id": run.run_id,
@@ -87,7 +119,7 @@ def normalize_batch(articles: list[Article], run: RunContext, non_arabic: str = 
                 article.source_uri, "normalize", "not_arabic",
                 f"article {article.position} is not mostly Arabic (language {row['language']}, "
                 f"Arabic share {row['arabic_ratio']:.2f}); run with non_arabic=keep to keep such pages",
-                doc_id=article.doc_id, article_id=article.article_id, value=row["title"][:200]))
+                doc_id=article.doc_id, article_id=article.article_id, value=(row["title"] or row["body"])[:200]))
         else:
             result.items.append(row)
     result.stats.seconds = time.perf_counter() - started

@@ -77,7 +77,7 @@ class Article:
     doc_id: str
     source_uri: str
     position: int
-    title: str
+    title: str | None             # None: no line qualified as its headline
     paragraphs: list[str]
     url: str | None = None
     fetched_at: datetime | None = None

@@ -200,8 +200,10 @@ def _teaser(unit: Unit, profile: Profile | None) -> dict | None:
     return {"title": title_line.text, "summary": summary, "section": section, "byline": byline}
 
 
-def _article(unit: Unit, position: int, page_title: str | None, title_line: Line | None = None) -> Draft:
-    """`title_line`: the main article's headline as choose_title found it (text dumps)."""
+def _article(unit: Unit, position: int, page_title: str | None, title_line: Line | None = None,
+             title_chosen: bool = False) -> Draft:
+    """`title_line`: the main article's headline as choose_title found it (text dumps);
+    `title_chosen`: choose_title ran, so no title is guessed when it found none."""
     texts = unit.texts()
     title = page_title
     if title_line is not None:
@@ -224,7 +226,7 @@ def _article(unit: Unit, position: int, page_title: str | None, title_line: Line
             if ln.text == page_title:
                 ln.label, ln.rule = "repeated", "repeated_line"
         texts = [ln for ln in texts if ln.label == "text"]
-    elif texts and is_headline(texts[0].text):
+    elif texts and is_headline(texts[0].text) and not title_chosen:
         texts[0].label = "title"
         title, texts = texts[0].text, texts[1:]
     draft = Draft(position=position, title=title, paragraphs=[])
@@ -382,7 +384,7 @@ def segment(lines: list[Line], profile: Profile | None, page_title: str | None =
     judged = units[main].main_texts()[0].main is not None
     if judged and not page_title:
         title_line = choose_title(lines, *body_start(units[main]))
-    drafts = [_article(units[main], 0, page_title, title_line)]
+    drafts = [_article(units[main], 0, page_title, title_line, title_chosen=judged and not page_title)]
     _close_unit(units[main], drafts)
     in_related = _opens_related(units[main])
     article_open = not _ends_article(units[main])

@@ -192,7 +192,7 @@ def strip_page(page: Page, book: RuleBook | None = None,
     for d in drafts:
         articles.append(Article(
             article_id=article_id_for(page.source_uri, d.position), doc_id=page.doc_id,
-            source_uri=page.source_uri, position=d.position, title=d.title or "", paragraphs=d.paragraphs,
+            source_uri=page.source_uri, position=d.position, title=d.title or None, paragraphs=d.paragraphs,
             url=page.url, fetched_at=page.fetched_at, subtitle=d.subtitle, dateline=d.dateline,
             publisher=publisher, published_raw=d.published_raw or (page.published if d.position == 0 else None),
             captions=d.captions, related=d.related, tags=d.tags or (page.tags if d.position == 0 else []),

@@ -44,6 +44,8 @@ def list_defects(row: dict) -> tuple[str, str] | None:
     for tag in row.get("tags") or []:
         if not (tag or "").strip():
             return "tags", repr(tag)
+    if row.get("title") is None and not any((w or "").startswith("title_") for w in row.get("warnings") or []):
+        return "warnings", "title is null and no warning says why"
     return None
 
 

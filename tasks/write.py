@@ -87,6 +87,9 @@ def upgrade_files(dataset_dir: Path, schema: pa.Schema) -> list[Path]:
         table = pq.ParquetFile(path).read()
         for column in schema:
             if column.name not in table.column_names:
+                if pa.types.is_list(column.type):       # nothing recorded then: an empty list
+                    table = table.append_column(column, pa.array([[]] * table.num_rows, column.type))
+                    continue
                 if not column.nullable:
                     raise ValueError(f"{path}: column {column.name} is missing and may not be null")
                 table = table.append_column(column, pa.nulls(table.num_rows, column.type))

@@ -17,9 +17,9 @@ BODY = ["وقال المتحدث باسم الوزارة إن المحادثات
 def rows(count: int, bad: int = 0) -> list[dict]:
     out = []
     for n in range(count):
-        title = "قصير" if n < bad else "عنوان خبر عن المحادثات"
+        body = ["نص قصير جدا."] if n < bad else list(BODY)        # too few words: fails word_count
         out.append(article_row(Article(article_id=f"{n:032x}", doc_id=f"doc{n}", source_uri=f"/in/{n}.txt", position=0,
-                                       title=title, paragraphs=list(BODY)), RUN))
+                                       title="عنوان خبر عن المحادثات", paragraphs=body), RUN))
     return out
 
 
@@ -47,7 +47,7 @@ def test_each_batch_gets_its_page_and_the_index_lists_the_run_from_summaries(tmp
     assert len(pages(site, "runA")) == 2
     # The page shows the full result: the failed expectation and the value that failed it.
     failing_page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", pages(site, "runA")[1].read_text(encoding="utf-8")))
-    assert "Unsuccessful Expectations 1 " in failing_page and "1 unexpected" in failing_page and "قصير" in failing_page
+    assert "Unsuccessful Expectations 1 " in failing_page and "1 unexpected" in failing_page and "word_count" in failing_page
     # A summary is the result without its per-expectation details, which only the page shows.
     assert [json.loads(s)["success"] for _, s in summaries] == [True, False]
     assert all(json.loads(s)["results"] == [] for _, s in summaries)

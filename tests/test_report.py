@@ -12,8 +12,9 @@ def refs(*ids):
 
 
 def table(*doc_ids):
-    return pa.table({"doc_id": list(doc_ids), "publisher": [None] * len(doc_ids)},
-                    schema=pa.schema([("doc_id", pa.string()), ("publisher", pa.string())]))
+    return pa.table({"doc_id": list(doc_ids), "publisher": [None] * len(doc_ids), "warnings": [[]] * len(doc_ids)},
+                    schema=pa.schema([("doc_id", pa.string()), ("publisher", pa.string()),
+                                      ("warnings", pa.list_(pa.string()))]))
 
 
 def test_an_input_without_articles_or_rejection_gets_one():
@@ -39,7 +40,7 @@ def _finished_report() -> dict:
     report = RunReport("r", datetime.now(timezone.utc), ["drop/"], "data", "v")
     report.inputs = 3
     rejections = [Rejection("/in/b", "extract", "binary_input", "the file is a PNG image | not a page", doc_id="b")]
-    published = pa.table({"doc_id": ["a", "c"], "publisher": ["الجزيرة", None]})
+    published = pa.table({"doc_id": ["a", "c"], "publisher": ["الجزيرة", None], "warnings": [["title_not_found"], []]})
     report.add_batch(refs("a", "b", "c"), published, rejections, {"articles": 2, "quarantine": 1, "replaced": 0})
     report.stages["strip"].removed_by_rule.update({"boilerplate:share_marker": 4})
     return report.as_dict()
@@ -56,6 +57,8 @@ def test_the_run_summary_for_the_prefect_ui_has_the_counts_per_stage_publisher_r
     assert "| extract | 0.00 | 1 |" in md and "| strip | 0.00 | 0 |" in md
     assert "| الجزيرة | 1 |" in md and "| (unknown) | 1 |" in md
     assert "| boilerplate:share_marker | 4 |" in md and "| binary_input | 1 |" in md
+    # An article kept with its title left null is counted by its warning, not quarantined.
+    assert d["field_warnings"] == {"title_not_found": 1} and "| title_not_found | 1 |" in md
     assert "(file:///data/reports/data_docs/index.html)" in md
     assert quarantined_table(d) == [{"input": "/in/b", "reason": "binary_input",
                                      "detail": "the file is a PNG image | not a page"}]

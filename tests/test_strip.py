@@ -240,3 +240,21 @@ def test_a_short_news_brief_is_an_article_not_a_listing():
     page = extract(Ref("/brief.txt", "b" * 64, len(brief.encode())), brief.encode())
     (article,) = strip_page(page).articles
     assert article.paragraphs == [lines[8]]
+
+
+def test_a_page_whose_only_title_candidate_is_the_site_name_is_written_with_a_null_title():
+    """The site's name is the only short line above the body: it is no headline (one word),
+    so the article is written with no title and a warning, never quarantined for it."""
+    from datetime import datetime, timezone
+
+    from tasks.normalize import normalize_batch
+    from tasks.records import RunContext
+
+    body = [line for line in seed("001").read_text(encoding="utf-8").splitlines()[2:11]]
+    text = "\n".join(["CNN", ""] + body) + "\n"
+    page = extract(InputRef("/site-name.txt", "e" * 64, len(text.encode())), text.encode())
+    (article,) = strip_page(page).articles
+    assert article.title is None and len(article.paragraphs) == len(body)
+    run = RunContext("r", datetime(2026, 1, 1, tzinfo=timezone.utc), "t")
+    (row,) = normalize_batch([article], run).items
+    assert row["title"] is None and row["warnings"] == ["title_not_found"] and row["language"] == "ar"

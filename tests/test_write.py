@@ -15,7 +15,8 @@ def row(source, doc, pos=0, title="عنوان"):
     r = {f.name: None for f in ARTICLES}
     r.update(article_id=f"{doc}{pos}".ljust(32, "0"), doc_id=doc, source_uri=source, position=pos, title=title,
              body="نص", title_search=title, body_search="نص", captions=[], related=[], tags=[], arabic_ratio=1.0,
-             word_count=1, content_hash="h", ingested_at=RUN.started_at, run_id=RUN.run_id, pipeline_version="t")
+             word_count=1, content_hash="h", ingested_at=RUN.started_at, run_id=RUN.run_id, pipeline_version="t",
+             warnings=[])
     return r
 
 
