@@ -17,6 +17,9 @@ SAMPLE_CHARS = 2000
 UNDETERMINED = "und"
 # Below this probability the text is too short or too mixed to name a language.
 MIN_SCORE = 0.3
+# The identifier's best guesses looked at when its first says Arabic (see _writes_other_letters).
+CANDIDATES = 3
+ARABIC_SCRIPT_LANGUAGES = {"fa", "ur", "ps", "sd", "ckb", "ku", "ug", "azb", "pnb", "bal", "glk", "mzn", "ks"}
 
 
 @lru_cache(maxsize=1)
@@ -32,10 +35,23 @@ def identify(text: str) -> tuple[str, float]:
     sample = " ".join(text[:SAMPLE_CHARS].split())
     if not sample:
         return UNDETERMINED, 0.0
-    best = _detector().detect(sample, model="lite", k=1)[0]
-    if best["score"] < MIN_SCORE:
-        return UNDETERMINED, float(best["score"])
-    return _languages()["same_as"].get(best["lang"], best["lang"]), float(best["score"])
+    same_as = _languages()["same_as"]
+    ranked = [(same_as.get(c["lang"], c["lang"]), float(c["score"]))
+              for c in _detector().detect(sample, model="lite", k=CANDIDATES)]
+    code, score = ranked[0]
+    if code == "ar" and _writes_other_letters(sample):
+        code, score = next(((c, s) for c, s in ranked[1:] if c in ARABIC_SCRIPT_LANGUAGES), (code, score))
+    if score < MIN_SCORE:
+        return UNDETERMINED, score
+    return code, score
+
+
+def _writes_other_letters(text: str) -> bool:
+    """Whether the text writes letters Arabic does not (schemas/languages.yaml)."""
+    table = _languages()["not_arabic_letters"]
+    arabic_script = sum(1 for ch in text if "\u0600" <= ch <= "\u06ff")
+    other = sum(1 for ch in text if ch in table["letters"])
+    return arabic_script > 0 and other >= table["min_share"] * arabic_script
 
 
 @lru_cache(maxsize=1)

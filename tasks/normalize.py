@@ -30,6 +30,9 @@ def published_at(article: Article, paragraphs: list[str], reference):
 TITLE_MIN_CHARS = 5
 TITLE_MAX_CHARS = 300
 _MARKUP = re.compile(r"</?[a-zA-Z][^>]*>|&(?:nbsp|amp|quot|lt|gt|#\d+);")
+# Tags and entities in a body: an extraction that let markup through, or an article about HTML.
+_BODY_MARKUP = re.compile(r"</?(?:p|div|span|a|br|script|style|img|iframe|li|ul|h[1-6]|figure|figcaption|table)\b[^>]*>"
+                          r"|&(?:nbsp|amp|quot|lt|gt|#\d+);")
 
 
 def checked_title(title: str | None) -> tuple[str | None, str | None]:
@@ -62,7 +65,8 @@ def article_row(article: Article, run: RunContext) -> dict:
     title_search, body_search = search_form_of_display(title or ""), search_form_of_display(body)
     # Never a date after the page was fetched (or, for files, after this run started).
     reference = article.fetched_at or run.started_at
-    language, ratio = language_of_text(body or title or "")
+    # As printed: the display form folds letters other languages tell apart (ی → ي).
+    language, ratio = language_of_text("\n\n".join(article.paragraphs) or article.title or "")
     return {
         "article_id": article.article_id,
         "doc_id": article.doc_id,
@@ -88,7 +92,7 @@ def article_row(article: Article, run: RunContext) -> dict:
         "arabic_ratio": round(ratio, 4),
         "word_count": word_count(body),
         "content_hash": sha256_hex(f"{title_search}\n{body_search}".encode()),
-        "warnings": [title_warning] if title_warning else [],
+        "warnings": [w for w in (title_warning, "body_markup" if _BODY_MARKUP.search(body) else None) if w],
         "duplicate_of": None,
         "ingested_at": run.started_at,
         "run_id": run.run_id,
