@@ -284,6 +284,20 @@ def _continue_body(unit: Unit, draft: Draft, profile: Profile | None, after_link
             draft.captions.append(_caption(ln))
 
 
+def _continue_after_box(unit: Unit, draft: Draft, profile: Profile | None) -> None:
+    """The lines under a related box's header: its linked titles (the headline-shaped lines
+    at the top) are related items, the rest is more of the article."""
+    texts = unit.texts()
+    links = 0
+    while links < len(texts) - 1 and is_headline(texts[links].text):
+        links += 1
+    for ln in texts[:links]:
+        draft.related.append(_teaser(Unit([ln]), profile))
+    for ln in texts[links:]:
+        ln.label, ln.rule = ("body", None) if is_main_text(ln) else ("boilerplate", "not_main_text")
+    draft.paragraphs.extend(ln.text for ln in texts[links:] if ln.label == "body")
+
+
 def _continues_body(paragraphs: list[str]) -> bool:
     return len(paragraphs) >= 2 and is_headline(paragraphs[0]) and not any(is_headline(p) for p in paragraphs[1:])
 
@@ -390,6 +404,10 @@ def segment(lines: list[Line], profile: Profile | None, page_title: str | None =
     article_open = not _ends_article(units[main])
     after_inline_header = _after_inline_header(units[main])
     after_tags_header = _after_tags_header(units[main])
+    # Since the last article began: an end marker other than a related header ended it; how
+    # many related teasers were taken.
+    marker_ended = _ends_article(units[main]) and not in_related
+    teasers = 0
     for unit in units[main + 1:]:
         texts = unit.texts()
         paragraphs = [ln.text for ln in texts]
@@ -397,11 +415,18 @@ def segment(lines: list[Line], profile: Profile | None, page_title: str | None =
         ends_in_byline = unit.ended_by is not None and unit.ended_by.label == "byline"
         if article_open and after_inline_header and not ends_in_byline and _continues_body(paragraphs):
             _continue_body(unit, drafts[-1], profile)
-        elif article_open and judged and unit.main_texts() and not ends_in_byline and not _own_story(unit):
+        elif article_open and judged and unit.main_texts() and not ends_in_byline:
+            # Nothing ended the article (only a byline-shaped line or a photo credit stood
+            # between): a new story needs an end to the last one first.
             _continue_body(unit, drafts[-1], profile, after_link=False)
+        elif judged and in_related and not marker_ended and not teasers and unit.main_texts() and not ends_in_byline:
+            # A related box inside an article ("Related", two links), the story going on
+            # under it: an appended story comes after the last one ended or after teasers.
+            _continue_after_box(unit, drafts[-1], profile)
+            in_related, article_open = False, True
         elif texts and _is_full_story(body) and not ends_in_byline:
             drafts.append(_article(unit, len(drafts), None))
-            in_related, article_open = False, True
+            in_related, article_open, marker_ended, teasers = False, True, False, 0
         elif texts and after_tags_header and all(len(p.split()) <= TAG_MAX_WORDS for p in paragraphs):
             # Tags listed one per line under a bare "كلمات مفتاحية" header.
             drafts[-1].tags.extend(paragraphs)
@@ -409,6 +434,7 @@ def segment(lines: list[Line], profile: Profile | None, page_title: str | None =
                 ln.label, ln.rule = "tags", "tags_list"
         elif texts and (in_related or ends_in_byline):
             _related(unit, drafts[-1], profile, ends_in_byline)
+            teasers += 1
         else:
             _discard(unit, "orphan_text")
         _close_unit(unit, drafts)
@@ -416,6 +442,7 @@ def segment(lines: list[Line], profile: Profile | None, page_title: str | None =
         after_inline_header = _after_inline_header(unit)
         if _ends_article(unit):
             article_open = False
+            marker_ended = marker_ended or not _opens_related(unit)
         after_tags_header = _after_tags_header(unit)
     return drafts
 
@@ -457,13 +484,6 @@ def _ends_article(unit: Unit) -> bool:
     byline-shaped line, a copyright line (a photo's) and an inline "read also" link can stand
     inside a body."""
     return unit.ended_by is not None and unit.ended_by.rule not in WEAK_SEPARATOR_RULES
-
-
-def _own_story(unit: Unit) -> bool:
-    """The unit has its own headline and a full body: a new article, not more of the last."""
-    texts = unit.texts()
-    body = [ln.text for ln in unit.main_texts() if ln is not texts[0]]
-    return bool(texts) and _headline_shaped(texts[0]) and _is_full_story(body)
 
 
 def _after_inline_header(unit: Unit) -> bool:
