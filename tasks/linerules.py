@@ -16,7 +16,11 @@ from tasks.profiles import Profile, RuleBook
 # Icon names a scraper picks up from <i class="play-circle">: Latin kebab-case after Arabic text.
 _UI_SUFFIX = re.compile(r"(?<=[\u0600-\u06ff)\]»])\s*(?:[a-z]+-[a-z]+(?:-[a-z]+)*)$")
 _ENDS_IN_PARENS = re.compile(r"^(?P<text>.*?)\s*\((?P<paren>[^()]{1,40})\)$")
-_BYLINE = re.compile(r"^(?P<who>«[^»]{2,40}»|[^\s()«»]+(?:\s[^\s()«»]+){0,3})\s*\((?P<where>[^()]{1,40})\)$")
+# "name (place)": a name and a place are words, never digits, code or arithmetic ("2023 (14)",
+# "cost = 0.01 (default)").
+_NAME_WORD = r"[^\W\d_][^\s()«»\d=:;_<>{}\[\]]*"
+_BYLINE = re.compile(rf"^(?P<who>«[^»\d]{{2,40}}»|{_NAME_WORD}(?:\s{_NAME_WORD}){{0,3}})\s*"
+                     r"\((?P<where>[^()\d=:;_<>{}\[\]]{1,40})\)$")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _SENTENCE_END = re.compile(r"[.!?؟،,:؛»\"”)]$")
 REPEAT_WINDOW = 12          # non-blank lines looked back for a repeated line
