@@ -41,7 +41,7 @@ def check(lines: list[str]) -> None:
     inputs = {clean(line) for line in lines}
     for article in stripped.articles:
         assert {p for p in article.paragraphs} <= inputs
-        assert article.title in inputs or article.title == ""
+        assert article.title is None or article.title in inputs
         assert article.subtitle is None or article.subtitle in inputs
         row = article_row(article, RUN)
         assert row["word_count"] >= 0 and len(row["content_hash"]) == 64 and 0.0 <= row["arabic_ratio"] <= 1.0
