@@ -74,10 +74,13 @@ def label_line(text: str, book: RuleBook, profile: Profile | None) -> tuple[str,
 
 
 def label_lines(raw_lines: list[str], book: RuleBook, profile: Profile | None,
-                site_recurring: frozenset[str] = frozenset(), cleaned: list[str] | None = None) -> list[Line]:
+                site_recurring: frozenset[str] = frozenset(), cleaned: list[str] | None = None,
+                extracted: bool = False) -> list[Line]:
     """`site_recurring`: lines found on many pages of the same site in this run (menus,
     footers, promos a rule does not know); such a line is boilerplate wherever it stands.
-    `cleaned`: the lines already through `clean`, when the caller has them."""
+    `cleaned`: the lines already through `clean`, when the caller has them. `extracted`: the
+    lines are what trafilatura kept of an HTML page, so the guesses by shape alone (menus,
+    repeated text lines) are its job and not repeated here; repeated captions still are."""
     lines: list[Line] = []
     recent: list[str] = []          # the last REPEAT_WINDOW non-blank texts
     for no, text in enumerate(cleaned if cleaned is not None else map(clean, raw_lines), start=1):
@@ -87,14 +90,14 @@ def label_lines(raw_lines: list[str], book: RuleBook, profile: Profile | None,
         label, rule, value = label_line(text, book, profile)
         if label == "text" and text in site_recurring:
             label, rule = "boilerplate", "site_recurring"
-        elif label in ("text", "caption") and text in recent:
+        elif label in (("caption",) if extracted else ("text", "caption")) and text in recent:
             # A crawler's dump repeats the headline and photo captions (gallery + inline copy).
             label, rule = "repeated", "repeated_line"
         lines.append(Line(no, text, label, rule, value))
         recent.append(text)
         if len(recent) > REPEAT_WINDOW:
             recent.pop(0)
-    return mark_menus(lines)
+    return lines if extracted else mark_menus(lines)
 
 
 MENU_MAX_WORDS = 4

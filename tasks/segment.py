@@ -230,14 +230,17 @@ def _article(unit: Unit, position: int, page_title: str | None, title_line: Line
         texts[0].label = "title"
         title, texts = texts[0].text, texts[1:]
     draft = Draft(position=position, title=title, paragraphs=[])
-    while len(texts) >= 2 and is_headline(texts[0].text) and len(texts[0].text.split()) <= HEADER_FRAGMENT_MAX_WORDS:
+    # Guesses by shape alone (a short line is a fragment, a subtitle, a trailing link) are
+    # for text dumps; trafilatura has judged an HTML page's lines (nothing was scored).
+    guess = any(ln.main is not None for ln in unit.lines)
+    while guess and len(texts) >= 2 and is_headline(texts[0].text) and len(texts[0].text.split()) <= HEADER_FRAGMENT_MAX_WORDS:
         texts[0].label, texts[0].rule = "boilerplate", "header_fragment"
         texts = texts[1:]
-    if len(texts) >= 2 and is_headline(texts[0].text) and len(texts[0].text.split()) <= SUBTITLE_MAX_WORDS:
+    if guess and len(texts) >= 2 and is_headline(texts[0].text) and len(texts[0].text.split()) <= SUBTITLE_MAX_WORDS:
         draft.subtitle = texts[0].text
         texts[0].label = "subtitle"
         texts = texts[1:]
-    while len(texts) > 1 and len(texts[-1].text.split()) <= TRAILING_LINK_MAX_WORDS and is_headline(texts[-1].text):
+    while guess and len(texts) > 1 and len(texts[-1].text.split()) <= TRAILING_LINK_MAX_WORDS and is_headline(texts[-1].text):
         texts[-1].label, texts[-1].rule = "boilerplate", "trailing_links"
         texts = texts[:-1]
     for ln in texts:
@@ -415,11 +418,11 @@ def segment(lines: list[Line], profile: Profile | None, page_title: str | None =
         ends_in_byline = unit.ended_by is not None and unit.ended_by.label == "byline"
         if article_open and after_inline_header and not ends_in_byline and _continues_body(paragraphs):
             _continue_body(unit, drafts[-1], profile)
-        elif article_open and judged and unit.main_texts() and not ends_in_byline:
+        elif article_open and unit.main_texts() and not ends_in_byline:
             # Nothing ended the article (only a byline-shaped line or a photo credit stood
             # between): a new story needs an end to the last one first.
             _continue_body(unit, drafts[-1], profile, after_link=False)
-        elif judged and in_related and not marker_ended and not teasers and unit.main_texts() and not ends_in_byline:
+        elif in_related and not marker_ended and not teasers and unit.main_texts() and not ends_in_byline:
             # A related box inside an article ("Related", two links), the story going on
             # under it: an appended story comes after the last one ended or after teasers.
             _continue_after_box(unit, drafts[-1], profile)

@@ -164,7 +164,7 @@ def labelled_lines(page: Page, book: RuleBook, profile: Profile | None,
     """The page's lines labelled by the rules and, on a text dump, scored by the content model:
     what segmentation starts from."""
     site_lines = (recurring or {}).get(site_key(page, profile), frozenset())
-    lines = label_lines(page.lines, book, profile, site_lines, cleaned)
+    lines = label_lines(page.lines, book, profile, site_lines, cleaned, extracted=page.content_type == "html")
     if page.line_numbers is not None:
         for line in lines:
             line.line_no = page.line_numbers[line.line_no - 1]

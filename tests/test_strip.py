@@ -258,3 +258,21 @@ def test_a_page_whose_only_title_candidate_is_the_site_name_is_written_with_a_nu
     run = RunContext("r", datetime(2026, 1, 1, tzinfo=timezone.utc), "t")
     (row,) = normalize_batch([article], run).items
     assert row["title"] is None and row["warnings"] == ["title_not_found"] and row["language"] == "ar"
+
+
+def test_on_html_the_lines_trafilatura_kept_are_not_judged_by_shape_again():
+    """A list of short items inside an HTML article (menu-shaped, no punctuation) and a short
+    first paragraph: trafilatura kept them as the article, and no generic shape rule removes
+    them (on a text dump such lines are the content model's to judge)."""
+    items = ["الطماطم والبصل", "زيت الزيتون", "الخبز الأسمر", "التمور والحليب"]
+    body = ("<p>نشرت وزارة الصحة اليوم قائمة الأغذية التي تنصح بها خلال شهر رمضان، وقالت في بيان إن "
+            "التوازن بين الوجبات يحفظ صحة الصائمين ويقيهم من الإرهاق خلال ساعات النهار الطويلة.</p>"
+            "<p>ومن أبرز ما في القائمة:</p><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+            "<p>وأضافت الوزارة أن شرب الماء بكميات كافية بين الإفطار والسحور يبقى أهم نصيحة للصائمين، "
+            "خصوصا مع ارتفاع درجات الحرارة في معظم مناطق البلاد خلال هذا الأسبوع.</p>")
+    html = (f"<html><head><title>الصحة تنشر قائمة أغذية رمضان</title></head><body><article>"
+            f"<h1>الصحة تنشر قائمة أغذية رمضان</h1>{body}</article></body></html>").encode()
+    page = extract(InputRef("/ramadan.html", "f" * 64, len(html)), html)
+    (article,) = strip_page(page).articles
+    assert all(f"- {item}" in article.paragraphs for item in items), article.paragraphs   # trafilatura marks list items
+    assert "ومن أبرز ما في القائمة:" in article.paragraphs
