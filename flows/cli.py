@@ -47,11 +47,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     problem = _check_out_dir(Path(args.out))
     if problem:
         return _fail(problem)
-    from tasks.store import Store, StoreLocked
+    from tasks.store import Store, StoreDamaged, StoreLocked
 
     try:                         # refuse at once, before starting Prefect; the flow checks again
         Store(Path(args.out)).open().close()
-    except StoreLocked as e:
+    except (StoreLocked, StoreDamaged) as e:
         return _fail(str(e))
     if args.batch_size < 1:
         return _fail("--batch-size must be at least 1")
@@ -77,7 +77,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                             workers=args.workers, dask=args.dask)
     except AccountingError as e:
         return _fail(str(e), EXIT_FAILED)
-    except (ServerDidNotStart, StoreLocked) as e:
+    except (ServerDidNotStart, StoreLocked, StoreDamaged) as e:
         return _fail(str(e))
     print_summary(report)
     print(f"report: {report['report_path']}")
@@ -150,12 +150,13 @@ def cmd_compact(args: argparse.Namespace) -> int:
         return _fail(f"no dataset directory {args.out}")
     from flows.api_server import ServerDidNotStart, prefect_api
     from flows.compact import compact
-    from tasks.store import StoreLocked
+    from tasks.store import Store, StoreDamaged, StoreLocked
 
-    try:
+    try:                         # refuse at once, before starting Prefect
+        Store(Path(args.out)).open().close()
         with prefect_api():
             result = compact(out=args.out, duplicate_threshold=args.duplicate_threshold)
-    except (ServerDidNotStart, StoreLocked) as e:
+    except (ServerDidNotStart, StoreLocked, StoreDamaged) as e:
         return _fail(str(e))
     if result["version"] is None:
         print(f"nothing to compact in {args.out}")

@@ -39,6 +39,11 @@ class StoreLocked(RuntimeError):
     """Another run is writing to the same DIR."""
 
 
+class StoreDamaged(RuntimeError):
+    """DIR holds versions but no `current` link: which one readers saw is unknown, and
+    nothing may be deleted or written until a person says."""
+
+
 def _versions(root: Path) -> list[tuple[int, Path]]:
     base = root / VERSIONS
     if not base.is_dir():
@@ -126,8 +131,12 @@ class Store:
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._lock_fd = fd
-        self._migrate_flat_layout()
-        self._sweep()
+        try:
+            self._migrate_flat_layout()
+            self._sweep()
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def _migrate_flat_layout(self) -> None:
@@ -160,11 +169,19 @@ class Store:
         if not base.is_dir():
             return
         current = current_version(self.root)
+        versions = _versions(self.root)
+        if current is None and versions:
+            # Without `current` every version looks uncommitted: deleting them would delete
+            # the dataset. The newest is complete (a version exists only after its rename).
+            newest = versions[-1][1]
+            raise StoreDamaged(f"{self.root / CURRENT} is missing but {len(versions)} dataset version(s) are "
+                               f"there, the newest {newest.name}; nothing was changed. To restore it: "
+                               f"ln -s {VERSIONS}/{newest.name} {self.root / CURRENT}")
         for path in base.iterdir():
             if path.name.startswith(".staging-"):
                 shutil.rmtree(path, ignore_errors=True)
-        for number, path in _versions(self.root):
-            if current is None or number > int(_VERSION.match(current.name)[1]):
+        for number, path in versions:
+            if current is not None and number > int(_VERSION.match(current.name)[1]):
                 shutil.rmtree(path, ignore_errors=True)
 
     def begin(self, run_label: str, carry_over: bool = True) -> Staging:

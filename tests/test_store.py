@@ -109,3 +109,33 @@ def test_a_flat_directory_of_khabar_0_1_becomes_version_zero(tmp_path):
     with Store(tmp_path):
         pass
     assert (tmp_path / "articles").is_symlink() and rows(tmp_path / "articles") == [5]
+
+
+def test_a_missing_current_link_deletes_nothing_and_is_refused_with_the_way_back(tmp_path):
+    with Store(tmp_path) as store:
+        commit_one(store, "run1", [1])
+        commit_one(store, "run2", [2])
+    os.unlink(tmp_path / "current")
+    from tasks.store import StoreDamaged
+
+    with pytest.raises(StoreDamaged, match="ln -s .versions/v000002"):
+        Store(tmp_path).open()
+    assert sorted(p.name for p in (tmp_path / ".versions").iterdir()) == ["v000001", "v000002"]
+    os.symlink(".versions/v000002", tmp_path / "current")         # what the message says to do
+    with Store(tmp_path):                                          # the lock was released
+        pass
+    assert rows(tmp_path / "articles") == [1, 2]
+
+
+def test_the_cli_refuses_a_dir_without_current_in_one_line(tmp_path, capsys):
+    from flows.cli import main
+
+    with Store(tmp_path / "data") as store:
+        commit_one(store, "run1", [1])
+    os.unlink(tmp_path / "data" / "current")
+    for command in (["run", str(tmp_path / "nothing-here.txt")], ["compact"]):
+        (tmp_path / "nothing-here.txt").write_text("نص")
+        assert main(command + ["--out", str(tmp_path / "data")]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "current is missing" in err[0]
+    assert (tmp_path / "data" / ".versions" / "v000001").is_dir()
