@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from tasks import raw
 from tasks.deadline import PageTimeout, time_limit
 from tasks.paragraphs import rejoin
-from tasks.records import BatchState, InputRef, Page, Rejection, StageResult
+from tasks.records import CHANGED_WHILE_READ, BatchState, InputRef, Page, Rejection, StageResult, sha256_hex
 
 # Magic numbers of the binary files a crawl or a drop directory picks up by mistake.
 _BINARY_MAGIC = {
@@ -213,6 +213,9 @@ def extract_batch(refs: list[InputRef], seconds_limit: float = PAGE_SECONDS_LIMI
                 raise ExtractError("too_large", f"{ref.size} bytes; pages over {MAX_PAGE_BYTES} bytes are not "
                                    "processed (the fetcher's limit too)")
             data = raw.get(ref.raw) if ref.raw else Path(ref.source_uri).read_bytes()
+            if not ref.raw and sha256_hex(data) != ref.doc_id:
+                raise ExtractError(CHANGED_WHILE_READ, "the file changed between discovery and extraction; "
+                                   "the next run reads it again")
             with time_limit(seconds_limit):
                 page = extract(ref, data)
             page.fetched_at = ref.fetched_at

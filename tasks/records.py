@@ -93,6 +93,12 @@ class Article:
     description: str | None = None
 
 
+# A quarantine reason that does not make its input "already processed": its bytes changed
+# while the run read them, so what was judged is not what the file holds.
+CHANGED_WHILE_READ = "changed_while_reading"
+RETRIED_REASONS = frozenset({CHANGED_WHILE_READ})
+
+
 @dataclass(frozen=True, slots=True)
 class Rejection:
     """An input or a row that could not become an article, and why (a quarantine row)."""

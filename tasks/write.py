@@ -24,7 +24,7 @@ from prefect.cache_policies import NO_CACHE
 
 from schemas.tables import ARTICLES, PARTITION_COLUMN, QUARANTINE, UNKNOWN_MONTH
 from tasks.faults import crash_point
-from tasks.records import Rejection, RunContext, StageResult, StageStats
+from tasks.records import RETRIED_REASONS, Rejection, RunContext, StageResult, StageStats
 
 ARTICLES_DIR, QUARANTINE_DIR, REPORTS_DIR = "articles", "quarantine", "reports"
 COMPRESSION = "zstd"
@@ -72,8 +72,14 @@ def read_column(dataset_dir: Path, column: str) -> set[str]:
 
 
 def known_doc_ids(out_dir: Path) -> set[str]:
-    """Every input already processed: it left article rows or quarantine rows."""
-    return read_column(out_dir / ARTICLES_DIR, "doc_id") | read_column(out_dir / QUARANTINE_DIR, "doc_id")
+    """Every input already processed: it left article rows or quarantine rows, except rows
+    whose reason asks for another try (records.RETRIED_REASONS)."""
+    known = read_column(out_dir / ARTICLES_DIR, "doc_id")
+    for path in dataset_files(out_dir / QUARANTINE_DIR):
+        table = pq.ParquetFile(path).read(columns=["doc_id", "reason"])
+        known.update(d for d, r in zip(table.column("doc_id").to_pylist(), table.column("reason").to_pylist())
+                     if d and r not in RETRIED_REASONS)
+    return known
 
 
 def upgrade_files(dataset_dir: Path, schema: pa.Schema) -> list[Path]:

@@ -1,4 +1,5 @@
 import time
+from pathlib import Path
 
 import pytest
 
@@ -9,7 +10,11 @@ ARABIC = "العلاقات بين روسيا وكوريا الشمالية وص�
 
 
 def ref(path="/x/page.txt", size=0):
-    return InputRef(source_uri=path, doc_id="d" * 64, size=size)
+    """An input as discover finds it: named by the sha256 of its bytes when the file exists."""
+    from tasks.discover import file_digest
+
+    doc_id = file_digest(Path(path))[0] if Path(path).is_file() else "d" * 64
+    return InputRef(source_uri=path, doc_id=doc_id, size=size)
 
 
 def test_utf8_text_dump_becomes_lines():
@@ -175,3 +180,25 @@ def test_a_short_limit_after_a_long_one_still_holds_in_a_worker_thread(tmp_path)
     worker.join(30)
     assert not outcome["long"].rejections
     assert [r.reason for r in outcome["short"].rejections] == ["too_slow"] and outcome["seconds"] < 3
+
+
+def test_a_file_that_changes_between_discovery_and_extraction_is_read_again_next_run(tmp_path):
+    """Discover hashed the good bytes; the file was cut before extract read it. The rejection
+    does not make the good bytes' sha256 "already processed", or the next run would call the
+    repaired file unchanged and its article would never be written."""
+    from datetime import datetime, timezone
+
+    from tasks.records import RunContext
+    from tasks.write import known_doc_ids, write_batch
+    from schemas.tables import ARTICLES
+
+    page = tmp_path / "page.txt"
+    page.write_text(f"عنوان\n{ARABIC}.", encoding="utf-8")
+    discovered = ref(str(page))
+    page.write_bytes(b"")                                   # truncated while the run goes on
+    result = extract_batch([discovered])
+    assert result.items == [] and [r.reason for r in result.rejections] == ["changed_while_reading"]
+    assert result.rejections[0].doc_id == discovered.doc_id          # the run's counts still add up
+    run = RunContext("r", datetime(2026, 1, 1, tzinfo=timezone.utc), "t")
+    write_batch(ARTICLES.empty_table(), result.rejections, tmp_path / "out", run, 0)
+    assert discovered.doc_id not in known_doc_ids(tmp_path / "out")
