@@ -87,10 +87,33 @@ class Fetched:
                         url=self.url, raw=self.raw_path, fetched_at=self.fetched_at, charset=self.charset)
 
 
-def _is_public(address: str) -> bool:
+# NAT64's well-known prefix: the last 32 bits are the IPv4 address it reaches.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries and reaches: IPv4-mapped, 6to4 (2002::/16),
+    Teredo (the client's address) and NAT64 forms."""
+    if ip.version == 4:
+        return None
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def is_public(address: str) -> bool:
+    """Whether the fetcher may connect to `address` without --allow-private: a globally
+    routable address (carrier-grade NAT, documentation, benchmark and reserved ranges are not),
+    and so is any IPv4 address it embeds."""
     ip = ipaddress.ip_address(address)
-    return not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
-                or ip.is_reserved or ip.is_unspecified or getattr(ip, "is_site_local", False))
+    inner = embedded_ipv4(ip)
+    return ip.is_global and not ip.is_multicast and (inner is None or (inner.is_global and not inner.is_multicast))
 
 
 @dataclass
@@ -125,7 +148,7 @@ class Fetcher:
             raise FetchError("dns_error", f"cannot resolve {host}: {e.strerror or e}", transient=True) from None
         addresses = sorted({info[4][0] for info in infos})
         for address in addresses:
-            if not (self.policy.allow_private or _is_public(address) or address in self.policy.allowed_addresses):
+            if not (self.policy.allow_private or is_public(address) or address in self.policy.allowed_addresses):
                 raise FetchError("private_address", f"{host} resolves to {address}, a private, loopback or "
                                  "link-local address; refused (allow_private is off)")
         return addresses[0]

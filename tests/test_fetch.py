@@ -62,3 +62,21 @@ def test_per_host_interval_is_kept(tmp_path, news_server):
     for _ in range(3):
         polite.fetch(news_server.base + "/articles/utf8.html")
     assert time.monotonic() - started >= 0.6
+
+
+@pytest.mark.parametrize("address, public", [
+    ("93.184.216.34", True), ("2606:2800:220:1:248:1893:25c8:1946", True), ("8.8.8.8", True),
+    ("127.0.0.1", False), ("10.0.0.1", False), ("192.168.1.1", False), ("172.16.0.1", False),
+    ("169.254.169.254", False), ("100.64.0.1", False), ("100.100.100.200", False),    # carrier-grade NAT
+    ("0.0.0.0", False), ("224.0.0.1", False), ("192.0.2.1", False), ("198.18.0.1", False),
+    ("::1", False), ("fe80::1", False), ("fc00::1", False), ("ff02::1", False),
+    ("::ffff:127.0.0.1", False), ("::ffff:93.184.216.34", True),                     # IPv4-mapped
+    ("2002:7f00:1::", False), ("2002:5db8:d822::1", True),                            # 6to4
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", False),                                  # Teredo → 127.0.0.1
+    ("64:ff9b::7f00:1", False), ("64:ff9b::a9fe:a9fe", False),                        # NAT64
+])
+def test_only_global_addresses_are_public_embedded_ipv4_included(address, public):
+    """A pure decision over a table of addresses: nothing connects to any of them."""
+    from tasks.fetch import is_public
+
+    assert is_public(address) is public
