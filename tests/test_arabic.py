@@ -72,3 +72,11 @@ def test_forms_hold_their_laws_on_arabic_heavy_text(text):
     s = search_form(text)
     assert search_form(s) == s == search_form_of_display(d)
     assert not any(c in s for c in "أإآٱىةؤئ٠١٢٣٤٥٦٧٨٩،؛؟«»")
+
+
+def test_words_are_counted_in_scripts_written_without_spaces_too():
+    from tasks.arabic import word_count
+
+    assert word_count("قال الوزير إن المحادثات ستستمر") == 5
+    assert word_count("東京で会議が開かれた") == 10          # each Han or kana character is a word
+    assert word_count("Tokyo 東京 2024") == 4
