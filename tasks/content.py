@@ -62,7 +62,7 @@ def _own(text: str, stop: frozenset[str]) -> tuple:
     n = len(words)
     chars = len(text)
     stops = sum(1 for w in words if w.casefold() in stop) / n if n and stop else 0.0
-    letters = sum(1 for ch in text if ch.isalnum())
+    letters = sum(map(str.isalnum, text))
     return (math.log1p(n), math.log1p(chars), stops, 1.0 if _SENTENCE_END.search(text) else 0.0,
             len(_SENTENCE_MARK.findall(text)) / (n or 1), len(_COMMA.findall(text)) / (n or 1),
             len(_DIGIT.findall(text)) / (chars or 1), 1 - letters / (chars or 1) if chars else 0.0,
@@ -90,46 +90,53 @@ def features(texts: list[str], stop: frozenset[str]) -> np.ndarray:
     n = len(texts)
     if not n:
         return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
-    own = [_own(t, stop) for t in texts]
-    words = [o[-1] for o in own]
-    prose = [w >= PROSE_MIN_WORDS and (o[2] >= PROSE_MIN_STOPWORDS or not stop) for w, o in zip(words, own)]
-    total_words = sum(words) or 1
+    own = np.array([_own(t, stop) for t in texts], dtype=np.float64)
+    words = own[:, -1]
+    stops = own[:, 2]
+    prose = (words >= PROSE_MIN_WORDS) & ((stops >= PROSE_MIN_STOPWORDS) | (not stop))
+    total_words = words.sum() or 1.0
     counts: dict[str, int] = {}
     for t in texts:
         counts[t] = counts.get(t, 0) + 1
-    first, last = _main_span(words, prose)
-    span_words = sum(words[first:last + 1]) if last >= first else 0
-    prose_cum = np.concatenate([[0], np.cumsum(prose)])
-    rows = np.zeros((n, len(FEATURE_NAMES)), dtype=np.float32)
-    before = 0
-    for i, t in enumerate(texts):
-        o = own[i]
-        prev, prev2 = (own[i - 1] if i >= 1 else None), (own[i - 2] if i >= 2 else None)
-        nxt, nxt2 = (own[i + 1] if i + 1 < n else None), (own[i + 2] if i + 2 < n else None)
+    first, last = _main_span(words.tolist(), prose.tolist())
+    index = np.arange(n)
+    words_cum = np.concatenate([[0.0], np.cumsum(words)])
+    prose_cum = np.concatenate([[0.0], np.cumsum(prose)])
+    stops_cum = np.concatenate([[0.0], np.cumsum(stops)])
 
-        def window_share(k: int) -> float:
-            lo, hi = max(0, i - k), min(n, i + k + 1)
-            return float(prose_cum[hi] - prose_cum[lo]) / (hi - lo)
+    def window(cum: np.ndarray, k: int) -> np.ndarray:
+        lo, hi = np.maximum(0, index - k), np.minimum(n, index + k + 1)
+        return (cum[hi] - cum[lo]) / (hi - lo)
 
-        lo3, hi3 = max(0, i - 3), min(n, i + 4)
-        if last < first:
-            in_span, distance, distance_words = 0.0, n, total_words
-        elif first <= i <= last:
-            in_span, distance, distance_words = 1.0, 0, 0
-        elif i < first:
-            in_span, distance, distance_words = 0.0, first - i, sum(words[i + 1:first])
+    def shifted(column: np.ndarray, by: int) -> np.ndarray:
+        out = np.full(n, -1.0)
+        if by > 0:
+            out[by:] = column[:-by] if by < n else out[by:]
         else:
-            in_span, distance, distance_words = 0.0, i - last, sum(words[last + 1:i])
-        rows[i] = (
-            *o[:11], 1.0 if counts[t] > 1 else 0.0, i / n, before / total_words,
-            prev[0] if prev else -1, prev[2] if prev else -1, prev[3] if prev else -1, prev2[0] if prev2 else -1,
-            nxt[0] if nxt else -1, nxt[2] if nxt else -1, nxt[3] if nxt else -1, nxt2[0] if nxt2 else -1,
-            window_share(3), window_share(10), sum(own[j][2] for j in range(lo3, hi3)) / (hi3 - lo3),
-            in_span, math.log1p(distance), math.log1p(distance_words), span_words / total_words,
-            math.log1p(total_words), math.log1p(n), float(prose_cum[-1]) / n, 1.0 if stop else 0.0,
-        )
-        before += words[i]
-    return rows
+            out[:by] = column[-by:] if -by < n else out[:by]
+        return out
+
+    if last < first:
+        in_span = np.zeros(n)
+        distance = np.full(n, float(n))
+        distance_words = np.full(n, total_words)
+        span_words = 0.0
+    else:
+        in_span = ((index >= first) & (index <= last)).astype(float)
+        distance = np.where(index < first, first - index, np.where(index > last, index - last, 0))
+        distance_words = np.where(index < first, words_cum[first] - words_cum[index + 1],
+                                  np.where(index > last, words_cum[index] - words_cum[last + 1], 0.0))
+        span_words = words_cum[last + 1] - words_cum[first]
+    columns = [own[:, k] for k in range(11)] + [
+        np.array([1.0 if counts[t] > 1 else 0.0 for t in texts]), index / n, words_cum[:-1] / total_words,
+        shifted(own[:, 0], 1), shifted(stops, 1), shifted(own[:, 3], 1), shifted(own[:, 0], 2),
+        shifted(own[:, 0], -1), shifted(stops, -1), shifted(own[:, 3], -1), shifted(own[:, 0], -2),
+        window(prose_cum, 3), window(prose_cum, 10), window(stops_cum, 3),
+        in_span, np.log1p(distance), np.log1p(distance_words), np.full(n, span_words / total_words),
+        np.full(n, math.log1p(total_words)), np.full(n, math.log1p(n)), np.full(n, prose_cum[-1] / n),
+        np.full(n, 1.0 if stop else 0.0),
+    ]
+    return np.column_stack(columns).astype(np.float32)
 
 
 @lru_cache(maxsize=3)
@@ -143,7 +150,14 @@ def content_scores(texts: list[str], stop: frozenset[str]) -> list[float]:
     """The probability that each paragraph is main text."""
     if not texts:
         return []
-    return [float(p) for p in _model(MODEL_FILE).predict(features(texts, stop), num_threads=1)]
+    return predict_content(features(texts, stop)).tolist()
+
+
+def predict_content(rows: np.ndarray) -> np.ndarray:
+    """The content model on feature rows: those of many pages at once cost one call."""
+    if not len(rows):
+        return np.zeros(0)
+    return _model(MODEL_FILE).predict(rows, num_threads=1)
 
 
 TITLE_FEATURE_NAMES = (

@@ -6,6 +6,7 @@ Sorani Kurdish from Arabic, which a script count cannot. Stopword lists are jusT
 (schemas/languages.yaml maps the code to the list)."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,12 +47,20 @@ def identify(text: str) -> tuple[str, float]:
     return code, score
 
 
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
+
+
+@lru_cache(maxsize=1)
+def _other_letters() -> tuple[re.Pattern, float]:
+    table = _languages()["not_arabic_letters"]
+    return re.compile(f"[{re.escape(table['letters'])}]"), float(table["min_share"])
+
+
 def _writes_other_letters(text: str) -> bool:
     """Whether the text writes letters Arabic does not (schemas/languages.yaml)."""
-    table = _languages()["not_arabic_letters"]
-    arabic_script = sum(1 for ch in text if "\u0600" <= ch <= "\u06ff")
-    other = sum(1 for ch in text if ch in table["letters"])
-    return arabic_script > 0 and other >= table["min_share"] * arabic_script
+    other, min_share = _other_letters()
+    arabic_script = len(_ARABIC_SCRIPT.findall(text))
+    return arabic_script > 0 and len(other.findall(text)) >= min_share * arabic_script
 
 
 @lru_cache(maxsize=1)

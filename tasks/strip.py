@@ -8,11 +8,12 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+import numpy as np
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.content import (CONTENT_THRESHOLD, LISTING_THRESHOLD, content_scores, listing_features,
-                           listing_probability)
+from tasks.content import (CONTENT_THRESHOLD, LISTING_THRESHOLD, features, listing_features, listing_probability,
+                           predict_content)
 from tasks.language import identify, stopwords
 from tasks.linerules import Line, clean, label_lines
 from tasks.profiles import Profile, RuleBook, load_rulebook, match_profile
@@ -126,14 +127,23 @@ def judge_main_text(lines: list[Line]) -> None:
     """Text dumps: the content model scores every paragraph. Segmentation keeps in a body only
     the text lines scored as main text (the others: rule `not_main_text`); a rule's label stands
     whatever the score: the rules are the precise layer."""
+    judged, rows = content_rows(lines)
+    apply_scores(judged, predict_content(rows))
+
+
+def content_rows(lines: list[Line]) -> tuple[list[Line], np.ndarray]:
+    """The lines the content model judges (every non-blank one) and their feature rows, the
+    stopwords those count being the page's language's."""
     judged = [line for line in lines if line.label != "blank"]
-    if not judged:
-        return
     prose = " ".join(ln.text for ln in judged if ln.text.count(" ") + 1 >= LANGUAGE_SAMPLE_MIN_WORDS)
     language, _ = identify(prose or " ".join(ln.text for ln in judged))
-    for line, score in zip(judged, content_scores([ln.text for ln in judged], stopwords(language))):
-        line.score = score
-        line.main = score >= CONTENT_THRESHOLD
+    return judged, features([ln.text for ln in judged], stopwords(language))
+
+
+def apply_scores(judged: list[Line], scores) -> None:
+    for line, score in zip(judged, scores):
+        line.score = float(score)
+        line.main = bool(score >= CONTENT_THRESHOLD)
         if line.rule in GUESSED_RULES:
             line.label, line.rule = "text", None
     extend_main_text(judged)
@@ -160,29 +170,34 @@ _UNMATCHED = object()
 
 
 def labelled_lines(page: Page, book: RuleBook, profile: Profile | None,
-                   recurring: dict[str, frozenset[str]] | None = None, cleaned: list[str] | None = None) -> list[Line]:
-    """The page's lines labelled by the rules and, on a text dump, scored by the content model:
-    what segmentation starts from."""
+                   recurring: dict[str, frozenset[str]] | None = None, cleaned: list[str] | None = None,
+                   judge: bool = True) -> list[Line]:
+    """The page's lines labelled by the rules and, on a text dump, scored by the content model
+    (unless `judge` is off: strip_batch scores a batch's pages in one call): what segmentation
+    starts from."""
     site_lines = (recurring or {}).get(site_key(page, profile), frozenset())
     lines = label_lines(page.lines, book, profile, site_lines, cleaned, extracted=page.content_type == "html")
     if page.line_numbers is not None:
         for line in lines:
             line.line_no = page.line_numbers[line.line_no - 1]
-    if page.content_type == "text":
+    if judge and page.content_type == "text":
         judge_main_text(lines)
     return lines
 
 
 def strip_page(page: Page, book: RuleBook | None = None,
                recurring: dict[str, frozenset[str]] | None = None, profile=_UNMATCHED,
-               cleaned: list[str] | None = None, detect_listing: bool = True) -> StrippedPage:
+               cleaned: list[str] | None = None, detect_listing: bool = True,
+               lines: list[Line] | None = None) -> StrippedPage:
     """`profile`: the page's profile when the caller already matched it (None: no profile);
     `cleaned`: its lines through `clean`, when the caller has them; `detect_listing`: whether
-    a text dump that looks like a listing page yields no article (is_listing)."""
+    a text dump that looks like a listing page yields no article (is_listing); `lines`: the
+    page's labelled_lines, when the caller made them."""
     book = book or load_rulebook()
     if profile is _UNMATCHED:
         profile = page_profile(page, book)
-    lines = labelled_lines(page, book, profile, recurring, cleaned)
+    if lines is None:
+        lines = labelled_lines(page, book, profile, recurring, cleaned)
     drafts = segment(lines, profile, page_title=page.title)
     if detect_listing and page.content_type == "text" and drafts and is_listing(lines, drafts):
         titles = _teaser_titles(lines)
@@ -202,7 +217,7 @@ def strip_page(page: Page, book: RuleBook | None = None,
     return StrippedPage(articles, lines, profile)
 
 
-def listing_row(lines: list[Line], drafts) -> "np.ndarray":
+def listing_row(lines: list[Line], drafts) -> np.ndarray:
     """The page-level description the listing model reads (tasks/content.listing_features)."""
     return listing_features([ln.text for ln in lines], [ln.label for ln in lines], [ln.position for ln in lines],
                             [ln.score for ln in lines], bool(drafts[0].title), len(drafts[0].related))
@@ -259,9 +274,27 @@ def strip_batch(pages: list[Page], book: RuleBook | None = None) -> StageResult:
     cleaned = [[clean(line) for line in page.lines] for page in pages]     # once, for both uses
     recurring = recurring_lines(pages, book, profiles, cleaned)
     result = StageResult(items=[])
+    labelled: list[list[Line] | Exception] = []
+    to_score: list[tuple[list[Line], np.ndarray]] = []
     for page, profile, texts in zip(pages, profiles, cleaned):
         try:
-            stripped = strip_page(page, book, recurring, profile, texts)
+            lines = labelled_lines(page, book, profile, recurring, texts, judge=False)
+            if page.content_type == "text":
+                to_score.append(content_rows(lines))
+            labelled.append(lines)
+        except Exception as e:  # one page's bad luck must not stop the run
+            labelled.append(e)
+    # The batch's paragraphs scored in one call: a call per page costs more than its rows.
+    scores = predict_content(np.vstack([rows for _, rows in to_score])) if to_score else []
+    start = 0
+    for judged, rows in to_score:
+        apply_scores(judged, scores[start:start + len(rows)])
+        start += len(rows)
+    for page, profile, lines in zip(pages, profiles, labelled):
+        try:
+            if isinstance(lines, Exception):
+                raise lines
+            stripped = strip_page(page, book, recurring, profile, lines=lines)
         except Exception as e:  # one page's bad luck must not stop the run
             result.rejections.append(Rejection(page.source_uri, "strip", "strip_failed",
                                                f"{type(e).__name__}: {e}"[:300], doc_id=page.doc_id))
