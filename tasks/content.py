@@ -146,15 +146,9 @@ def _model(path: Path):
     return lightgbm.Booster(model_file=str(path))
 
 
-def content_scores(texts: list[str], stop: frozenset[str]) -> list[float]:
-    """The probability that each paragraph is main text."""
-    if not texts:
-        return []
-    return predict_content(features(texts, stop)).tolist()
-
-
 def predict_content(rows: np.ndarray) -> np.ndarray:
-    """The content model on feature rows: those of many pages at once cost one call."""
+    """The probability that each paragraph (a row of `features`) is main text: the rows of
+    many pages at once cost one call."""
     if not len(rows):
         return np.zeros(0)
     return _model(MODEL_FILE).predict(rows, num_threads=1)
