@@ -14,7 +14,7 @@ from typing import Iterator
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.records import InputRef, Rejection, input_rejection
+from tasks.records import InputRef, Rejection, input_rejection, uri_of_path
 from tasks.sources import feed_links, is_url, is_warc, named_sources, sitemap_links, url_list, warc_html_records, xml_kind
 
 # Files a crawler or an editor leaves beside pages; never inputs.
@@ -151,7 +151,7 @@ class _Walker:
     def reject(self, entry: Path, reason: str, detail: str) -> None:
         if str(entry) not in self.seen:
             self.seen.add(str(entry))
-            self.found.rejections.append(input_rejection(str(entry.absolute()), "discover", reason, detail))
+            self.found.rejections.append(input_rejection(uri_of_path(entry.absolute()), "discover", reason, detail))
 
     def file(self, path: Path) -> None:
         if str(path) in self.seen:
@@ -169,13 +169,13 @@ class _Walker:
             return
         # A file shorter than the sniffed head is read whole already.
         doc_id, size = (hashlib.sha256(head).hexdigest(), len(head)) if len(head) < SNIFF_BYTES else file_digest(path)
-        self.add_ref(InputRef(source_uri=str(path), doc_id=doc_id, size=size))
+        self.add_ref(InputRef(source_uri=uri_of_path(path), doc_id=doc_id, size=size))
 
     def warc(self, path: Path) -> None:
         from tasks import raw
 
         for record in warc_html_records(path, self.max_bytes):
-            origin = f"{path}#{record.offset}"
+            origin = f"{uri_of_path(path)}#{record.offset}"
             if record.error:
                 # Named by its place in the archive: its URL may have a good capture elsewhere.
                 self.found.rejections.append(input_rejection(origin, "discover", "warc_record_unreadable",

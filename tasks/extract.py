@@ -13,7 +13,8 @@ from prefect.cache_policies import NO_CACHE
 from tasks import raw
 from tasks.deadline import PageTimeout, time_limit
 from tasks.paragraphs import rejoin
-from tasks.records import CHANGED_WHILE_READ, BatchState, InputRef, Page, Rejection, StageResult, sha256_hex
+from tasks.records import (CHANGED_WHILE_READ, BatchState, InputRef, Page, Rejection, StageResult, path_of_uri,
+                           sha256_hex)
 
 # Magic numbers of the binary files a crawl or a drop directory picks up by mistake.
 _BINARY_MAGIC = {
@@ -212,7 +213,7 @@ def extract_batch(refs: list[InputRef], seconds_limit: float = PAGE_SECONDS_LIMI
             if ref.size > MAX_PAGE_BYTES:
                 raise ExtractError("too_large", f"{ref.size} bytes; pages over {MAX_PAGE_BYTES} bytes are not "
                                    "processed (the fetcher's limit too)")
-            data = raw.get(ref.raw) if ref.raw else Path(ref.source_uri).read_bytes()
+            data = raw.get(ref.raw) if ref.raw else path_of_uri(ref.source_uri).read_bytes()
             if not ref.raw and sha256_hex(data) != ref.doc_id:
                 raise ExtractError(CHANGED_WHILE_READ, "the file changed between discovery and extraction; "
                                    "the next run reads it again")

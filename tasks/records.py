@@ -5,6 +5,8 @@ Plain dataclasses, so every stage's pure functions can be called and tested with
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,6 +14,32 @@ from datetime import datetime
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def uri_of_path(path) -> str:
+    """A file's name as khabar records it (source_uri): the path itself; when its bytes are not
+    UTF-8 (a Linux name may hold any), each such byte as \\xNN, which Parquet can store and
+    path_of_uri turns back into the file's real name."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    return text
+
+
+_ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")
+
+
+def path_of_uri(uri: str):
+    """The file a source_uri names (uri_of_path undone)."""
+    from pathlib import Path
+
+    path = Path(uri)
+    if "\\x" in uri and not path.exists():
+        # Python names an undecodable byte B by the surrogate U+DC00 + B (surrogateescape).
+        return Path(_ESCAPED_BYTE.sub(lambda m: chr(0xDC00 + int(m[1], 16)), uri))
+    return path
 
 
 def article_id_for(source_uri: str, position: int) -> str:

@@ -112,6 +112,12 @@ def build(inputs: Path, outside: Path) -> dict[str, str]:
     put("line\nbreak.txt", _variant(ARTICLE, 11), "articles")
     put("dots..in..name.txt", _variant(ARTICLE, 12), "articles")
     put("sub/../sub/page.txt", _variant(ARTICLE, 13), "articles")
+    # A name that is not UTF-8 (a Linux name may hold any bytes): recorded with its bytes escaped.
+    from tasks.records import uri_of_path
+
+    not_utf8 = os.fsdecode(b"bad-\xff\xfe.txt")
+    (inputs / not_utf8).write_text(_variant(ARTICLE, 16), encoding="utf-8")
+    expected[uri_of_path(not_utf8)] = "articles"
     # Symlinks: one leaving the source directory is refused; one dangling is unreadable.
     secret = outside / "secret.txt"
     secret.write_text(_variant(ARTICLE, 14), encoding="utf-8")

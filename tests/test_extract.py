@@ -202,3 +202,17 @@ def test_a_file_that_changes_between_discovery_and_extraction_is_read_again_next
     run = RunContext("r", datetime(2026, 1, 1, tzinfo=timezone.utc), "t")
     write_batch(ARTICLES.empty_table(), result.rejections, tmp_path / "out", run, 0)
     assert discovered.doc_id not in known_doc_ids(tmp_path / "out")
+
+
+def test_a_file_name_that_is_not_utf8_is_recorded_escaped_and_read_back(tmp_path):
+    import os
+
+    from tasks.records import path_of_uri, uri_of_path
+
+    page = tmp_path / os.fsdecode(b"bad-\xff\xfe.txt")
+    page.write_text(f"عنوان\n{ARABIC}.", encoding="utf-8")
+    uri = uri_of_path(page)
+    assert uri.endswith("bad-\\xff\\xfe.txt") and uri.encode("utf-8")         # storable as Parquet text
+    assert path_of_uri(uri) == page and path_of_uri(str(tmp_path / "مقال.txt")) == tmp_path / "مقال.txt"
+    (result,) = extract_batch([InputRef(uri, ref(str(page)).doc_id, page.stat().st_size)]).items
+    assert result.source_uri == uri and result.lines[0] == "عنوان"
