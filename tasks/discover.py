@@ -203,8 +203,9 @@ class _Walker:
             self.found.rejections.append(input_rejection(url, "discover", e.reason, e.detail))
             return
         data = raw.get(fetched.raw_path)
-        kind = xml_kind(data)
+        kind = None
         try:
+            kind = xml_kind(data)
             if kind == "feed":
                 for link in feed_links(data):
                     self.add_url(link)
@@ -217,8 +218,9 @@ class _Walker:
                         self.source_url(child, depth + 1)
             else:
                 self.add_ref(fetched.ref(url), settled=False)
-        except Exception as e:   # a broken feed or sitemap is one quarantined input, not a failed run
-            self.found.rejections.append(input_rejection(url, "discover", f"bad_{kind}", f"{type(e).__name__}: {e}"[:300]))
+        except Exception as e:   # a broken feed, sitemap or body is one quarantined input, not a failed run
+            reason = f"bad_{kind}" if kind else "unreadable_body"
+            self.found.rejections.append(input_rejection(url, "discover", reason, f"{type(e).__name__}: {e}"[:300]))
 
 
 class Walk:

@@ -99,6 +99,15 @@ class Handler(BaseHTTPRequestHandler):
             index = (f"<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
                      f"<sitemap><loc>{base}/sitemap-news.xml</loc></sitemap></sitemapindex>").encode()
             return self.send(200, index, "application/xml")
+        if path == "/mixed_index.xml":      # one child is a corrupt gzip, the other is good
+            index = (f"<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+                     f"<sitemap><loc>{base}/broken.xml.gz</loc></sitemap>"
+                     f"<sitemap><loc>{base}/good-sitemap.xml</loc></sitemap></sitemapindex>").encode()
+            return self.send(200, index, "application/xml")
+        if path == "/broken.xml.gz":
+            return self.send(200, b"\x1f\x8b\x08\x00" + bytes(range(256)), "application/x-gzip")
+        if path == "/good-sitemap.xml":
+            return self.send(200, urlset(base, ["/articles/utf8.html"]), "application/xml")
         if path == "/sitemap-news.xml":
             return self.send(200, urlset(base, ["/articles/iso8859-6.html", "/articles/utf8.html", "/slow.html",
                                                 "/loop1", "/big.html", "/image.png"]), "application/xml")

@@ -115,3 +115,16 @@ def test_a_page_file_is_never_replaced_by_a_capture_of_the_same_name():
     found = Discovery(new=[page, capture])
     keep_newest_captures(found)
     assert found.new == [page, capture] and found.rejections == []
+
+
+def test_a_corrupt_child_sitemap_is_one_row_and_its_siblings_are_still_read(tmp_path, news_server):
+    """A gzip body that does not decompress raised outside the parser's guard: the whole index
+    became one bad_sitemap row (or the run ended) and the good sibling was never fetched."""
+    from tasks.fetch import Fetcher, FetchPolicy
+    from tasks.raw import FetchState
+    from tests.conftest import TEST_FETCH
+
+    fetcher = Fetcher(FetchPolicy.from_settings(TEST_FETCH), tmp_path / "raw", FetchState(tmp_path / "raw"))
+    found = discover([f"{news_server.base}/mixed_index.xml"], set(), tmp_path / "raw", fetcher)
+    assert [(r.source_uri.rsplit("/", 1)[-1], r.reason) for r in found.rejections] == [("broken.xml.gz", "unreadable_body")]
+    assert [url.rsplit("/", 1)[-1] for url in found.urls] == ["utf8.html"]          # the good sibling's page
