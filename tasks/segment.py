@@ -319,7 +319,8 @@ def main_unit(units: list[Unit], judged: bool) -> int | None:
     return main if units[main].main_texts() else None
 
 
-def _headline_shaped(line: Line) -> bool:
+def headline_shaped(line: Line) -> bool:
+    """A line that may be a headline: TITLE_MIN_WORDS to HEADLINE_MAX_WORDS words, no sentence end."""
     words = len(line.text.split())
     return TITLE_MIN_WORDS <= words <= HEADLINE_MAX_WORDS and not _SENTENCE_END.search(line.text)
 
@@ -341,7 +342,7 @@ def title_candidates(lines: list[Line], body_start: int) -> list[int]:
 
     def eligible(line: Line) -> bool:
         return ((line.label in TITLE_ELIGIBLE or (line.label == "boilerplate" and line.rule in TITLE_ELIGIBLE_RULES))
-                and line.text not in captions and _headline_shaped(line))
+                and line.text not in captions and headline_shaped(line))
 
     above = [i for i in range(body_start - 1, -1, -1) if lines[i].label != "blank"][:TITLE_LOOKBACK]
     below = [i for i in range(body_start + 1, len(lines)) if lines[i].label != "blank"][:TITLE_LOOKAHEAD]

@@ -18,7 +18,7 @@ from tasks.language import identify, stopwords
 from tasks.linerules import Line, clean, label_lines
 from tasks.profiles import Profile, RuleBook, load_rulebook, match_profile
 from tasks.records import Article, BatchState, Page, Rejection, StageResult, article_id_for
-from tasks.segment import TITLE_MIN_WORDS, is_headline, segment
+from tasks.segment import headline_shaped, segment
 
 # Labels whose lines leave the body: counted per rule in the run report.
 KEPT_LABELS = {"title", "subtitle", "body", "blank"}
@@ -226,7 +226,7 @@ def listing_row(lines: list[Line], drafts) -> np.ndarray:
 def is_listing(lines: list[Line], drafts) -> bool:
     """A listing or section page (many teasers, no long body), by the listing model; a page
     with fewer than LISTING_MIN_TEASERS headline-shaped lines is never one (a news brief)."""
-    if sum(1 for ln in lines if is_headline(ln.text) and len(ln.text.split()) >= TITLE_MIN_WORDS) < LISTING_MIN_TEASERS:
+    if sum(1 for ln in lines if headline_shaped(ln)) < LISTING_MIN_TEASERS:
         return False
     return listing_probability(listing_row(lines, drafts)) >= LISTING_THRESHOLD
 
@@ -240,7 +240,7 @@ def _teaser_titles(lines: list[Line]) -> list[str]:
     """Headline-shaped lines no rule named: the listing's teaser titles."""
     return [ln.text for ln in lines
             if (ln.label in ("title", "subtitle", "body", "text", "related") or ln.rule == "not_main_text")
-            and is_headline(ln.text) and len(ln.text.split()) >= TITLE_MIN_WORDS][:LISTING_TITLES_KEPT]
+            and headline_shaped(ln)][:LISTING_TITLES_KEPT]
 
 
 def _as_listing(lines: list[Line]) -> list[Line]:
