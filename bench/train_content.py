@@ -192,7 +192,7 @@ def train_listing(devset: Path, out: Path) -> None:
             if not stripped.articles:
                 continue
             xs, ys = data[is_held_out(gold["domain"])]
-            xs.append(listing_row(stripped.lines, stripped.articles))
+            xs.append(listing_row(stripped.lines))
             ys.append(0 if gold["page_type"] == "article" else 1)
     x, y = np.vstack(data[False][0]), np.array(data[False][1])
     booster = lightgbm.train(LISTING_PARAMS, lightgbm.Dataset(x, y, feature_name=list(LISTING_FEATURE_NAMES)),

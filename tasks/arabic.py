@@ -148,3 +148,9 @@ def word_count(text: str) -> int:
     if not unspaced:
         return len(_WORD.findall(text))
     return unspaced + len(_WORD.findall(_UNSPACED.sub(" ", text)))
+
+
+def token_count(text: str) -> int:
+    """Whitespace-separated tokens, as layout rules count a line's length; in scripts written
+    without spaces, word_count's characters."""
+    return word_count(text) if _UNSPACED.search(text) else len(text.split())

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from tasks.arabic import token_count, word_count
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "schemas" / "models"
 MODEL_FILE = MODELS_DIR / "content.txt"
@@ -59,7 +62,7 @@ FEATURE_NAMES = (
 
 def _own(text: str, stop: frozenset[str]) -> tuple:
     words = _WORD.findall(text)
-    n = len(words)
+    n = word_count(text)
     chars = len(text)
     stops = sum(1 for w in words if w.casefold() in stop) / n if n and stop else 0.0
     letters = sum(map(str.isalnum, text))
@@ -180,7 +183,7 @@ def title_features(texts: list[str], candidates: list[int], body_start: int, sco
         if t:
             counts[t] = counts.get(t, 0) + 1
     first_line = next((i for i, t in enumerate(texts) if t), 0)
-    lengths = [len(texts[i].split()) for i in candidates]
+    lengths = [token_count(texts[i]) for i in candidates]
     longest = max(lengths, default=1)
     overlaps = []
     for i in candidates:
@@ -202,8 +205,8 @@ def title_features(texts: list[str], candidates: list[int], body_start: int, sco
             sum(1 for w in words if w in lead_words) / (len(words) or 1), 1.0 if n == longest else 0.0,
             n / longest, i / len(texts), 1.0 if i == first_line else 0.0,
             1.0 if i == 0 or not texts[i - 1] else 0.0, 1.0 if i + 1 >= len(texts) or not texts[i + 1] else 0.0,
-            math.log1p(len(texts[prev].split())) if prev is not None else -1,
-            math.log1p(len(texts[nxt].split())) if nxt is not None else -1,
+            math.log1p(token_count(texts[prev])) if prev is not None else -1,
+            math.log1p(token_count(texts[nxt])) if nxt is not None else -1,
             _score(scores, prev), _score(scores, nxt), overlaps[rank] / best_overlap, own[2],
         )
     return rows
@@ -223,42 +226,79 @@ def title_scores(texts: list[str], candidates: list[int], body_start: int, score
 
 
 LISTING_FEATURE_NAMES = (
-    "log_body_words", "log_max_paragraph", "log_paragraphs", "log_median_paragraph", "long_paragraphs",
-    "long_paragraph_share", "headed_share", "headline_line_share", "log_lines", "body_line_share",
-    "mean_body_score", "has_title", "log_related", "short_body_paragraph_share",
+    "interior_repeat_share", "log_interior_repeats", "log_interior_max_repeat", "interior_date_share",
+    "log_interior_dates", "interior_not_main_share", "interior_headline_share", "log_interior_headlines",
+    "log_interior_lines", "log_longest_main_run", "longest_run_share", "main_runs", "main_word_share",
+    "log_max_short_repeat", "repeated_short_lines", "price_line_share", "log_price_lines", "teaser_share",
+    "log_teasers", "long_paragraphs", "log_page_words", "main_line_share", "mean_score",
 )
 # A paragraph this long is a story's, seldom a teaser's summary.
 LONG_PARAGRAPH_WORDS = 40
-SHORT_PARAGRAPH_WORDS = 25
+# A teaser's summary: longer than a headline, shorter than a story's paragraph.
+TEASER_SUMMARY_WORDS = (8, 40)
+# Lines this short that recur on a page are calls to action ("Read more") or labels.
+SHORT_LINE_WORDS = 6
+INTERIOR_REPEAT_WORDS = 12
+# Metadata lines whose recurrence between main paragraphs marks teasers (dates, bylines), as
+# Line.tag names them.
+TEASER_METADATA_TAGS = frozenset({"date", "author", "byline", "boilerplate:relative_date"})
+# Lines a rule named as an article's own furniture (its related links, captions, tags) say
+# nothing of teasers: left out, as blank lines are.
+ARTICLE_FURNITURE_TAGS = frozenset({"related", "related_header", "related_inline", "caption", "credit", "tags"})
+_PRICE = re.compile(r"[$€£¥₹]\s?\d|\d\s?[$€£¥₹]")
+PRICE_LINE_WORDS = 8
 
 
 def _headline_like(text: str) -> bool:
-    n = len(text.split())
+    n = token_count(text)
     return 3 <= n <= 30 and not _SENTENCE_END.search(text)
 
 
-def listing_features(texts: list[str], labels: list[str], positions: list[int | None],
-                     scores: list[float | None], has_title: bool, related: int) -> np.ndarray:
-    """One row of LISTING_FEATURE_NAMES for a segmented page: its lines' texts, labels and
-    article positions, the content scores, whether its main article got a title, and how many
-    related items it has. A listing is many headline + short summary pairs and no long body."""
-    body = [i for i, (label, pos) in enumerate(zip(labels, positions)) if label == "body" and pos == 0]
-    words = [len(texts[i].split()) for i in body] or [0]
-    nonblank = [i for i, t in enumerate(texts) if t]
-    headed = 0
-    for i in body:
-        prev = next((j for j in range(i - 1, -1, -1) if texts[j]), None)
-        if prev is not None and labels[prev] != "body" and _headline_like(texts[prev]):
-            headed += 1
-    long_ones = sum(1 for w in words if w >= LONG_PARAGRAPH_WORDS)
-    n = len(body) or 1
-    body_scores = [scores[i] for i in body if scores[i] is not None]
+def listing_features(texts: list[str], tags: list[str], mains: list[bool],
+                     scores: list[float | None]) -> np.ndarray:
+    """One row of LISTING_FEATURE_NAMES for a page's segmented lines: their texts, tags (Line.tag),
+    whether each is main text kept in a body, and content scores. A listing is
+    teaser after teaser: a headline, a short summary, a date or a recurring "read more"
+    between the paragraphs the content model kept, and no long run of main text; a
+    shop's category page adds prices."""
+    keep = [i for i, (t, tag) in enumerate(zip(texts, tags)) if t and tag not in ARTICLE_FURNITURE_TAGS]
+    texts = [texts[i] for i in keep]
+    tags = [tags[i] for i in keep]
+    main = [mains[i] for i in keep]
+    score = [scores[i] if scores[i] is not None else 0.0 for i in keep]
+    n = len(texts) or 1
+    words = [token_count(t) for t in texts]
+    total = sum(words) or 1
+    main_words = sum(w for w, m in zip(words, main) if m)
+    runs, run = [], 0
+    for w, m in zip(words, main):
+        if m:
+            run += w
+        elif run:
+            runs.append(run)
+            run = 0
+    runs = [*runs, run] if run else runs or [0]
+    counts = Counter(texts)
+    short_counts = [c for t, c in counts.items() if token_count(t) <= SHORT_LINE_WORDS]
+    prices = sum(1 for t, w in zip(texts, words) if w <= PRICE_LINE_WORDS and _PRICE.search(t))
+    lo, hi = TEASER_SUMMARY_WORDS
+    teasers = sum(1 for i in range(len(texts) - 1) if _headline_like(texts[i]) and lo <= words[i + 1] < hi)
+    kept = [i for i, m in enumerate(main) if m]
+    interior = range(kept[0], kept[-1] + 1) if kept else range(0)
+    span = len(interior) or 1
+    repeats = sum(1 for i in interior if counts[texts[i]] >= 2 and words[i] <= INTERIOR_REPEAT_WORDS)
+    max_repeat = max((counts[texts[i]] for i in interior if words[i] <= INTERIOR_REPEAT_WORDS), default=0)
+    dates = sum(1 for i in interior if tags[i] in TEASER_METADATA_TAGS)
+    not_main = sum(1 for i in interior if not main[i])
+    headed = sum(1 for i in interior if not main[i] and _headline_like(texts[i])
+                 and i + 1 < len(texts) and i + 1 in interior and main[i + 1])
     row = (
-        math.log1p(sum(words)), math.log1p(max(words)), math.log1p(len(body)),
-        math.log1p(sorted(words)[len(words) // 2]), long_ones, long_ones / n, headed / n,
-        sum(1 for i in nonblank if _headline_like(texts[i])) / (len(nonblank) or 1), math.log1p(len(nonblank)),
-        len(body) / (len(nonblank) or 1), sum(body_scores) / len(body_scores) if body_scores else -1,
-        1.0 if has_title else 0.0, math.log1p(related), sum(1 for w in words if w < SHORT_PARAGRAPH_WORDS) / n,
+        repeats / span, math.log1p(repeats), math.log1p(max_repeat), dates / span, math.log1p(dates),
+        not_main / span, headed / span, math.log1p(headed), math.log1p(len(interior)),
+        math.log1p(max(runs)), max(runs) / (main_words or 1), len(runs), main_words / total,
+        math.log1p(max(short_counts, default=0)), sum(1 for c in short_counts if c >= 3), prices / n,
+        math.log1p(prices), teasers / n, math.log1p(teasers), sum(1 for w in words if w >= LONG_PARAGRAPH_WORDS),
+        math.log1p(total), sum(main) / n, sum(score) / n,
     )
     return np.array([row], dtype=np.float32)
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from tasks.arabic import token_count
 from tasks.content import title_scores
 from tasks.linerules import Line
 from tasks.profiles import Profile
@@ -68,7 +69,7 @@ LEAD_MIN_WORDS = 10
 NOT_TITLES = {"date", "author", "caption", "credit", "dateline", "tags", "related_header",
               "related_inline", "related"}
 
-_SENTENCE_END = re.compile(r"[.!:؛…]$|\.[\"”»]$")
+_SENTENCE_END = re.compile(r"[.!:؛…。！？]$|\.[\"”»]$")
 _DATELINE = re.compile(r"^(?P<place>[\u0621-\u064a]+(?:\s[\u0621-\u064a]+){0,2})\s*(?::|\s[-–])\s+\S")
 # Words that open a sentence, not a place name, before a colon: "قال: …", "وأضاف: …".
 _NOT_PLACES = re.compile(r"^(?:[وف]|قال|أكد|أضاف|أعلن|صرح|أوضح|تابع|لكن|إلا|كما|بينما|حيث|المصدر|مصدر|الخبر|عاجل)")
@@ -109,11 +110,11 @@ class Draft:
 
 
 def is_headline(text: str) -> bool:
-    return len(text.split()) <= HEADLINE_MAX_WORDS and not _SENTENCE_END.search(text)
+    return token_count(text) <= HEADLINE_MAX_WORDS and not _SENTENCE_END.search(text)
 
 
 def word_count(texts: list[str]) -> int:
-    return sum(len(t.split()) for t in texts)
+    return sum(token_count(t) for t in texts)
 
 
 def _demote_loose_bylines(lines: list[Line]) -> None:
@@ -123,13 +124,13 @@ def _demote_loose_bylines(lines: list[Line]) -> None:
     for line in lines:
         if line.label == "text":
             run_lines += 1
-            run_words += len(line.text.split())
+            run_words += token_count(line.text)
         elif line.label == "byline":
             if run_lines > TEASER_MAX_LINES or run_words > TEASER_MAX_WORDS:
                 if is_main_text(line):
                     line.label, line.rule = "text", None
                     run_lines += 1              # an ordinary line of the run it stands in
-                    run_words += len(line.text.split())
+                    run_words += token_count(line.text)
                     continue
                 line.label, line.rule = "boilerplate", "not_main_text"
             run_lines = run_words = 0
@@ -233,14 +234,14 @@ def _article(unit: Unit, position: int, page_title: str | None, title_line: Line
     # Guesses by shape alone (a short line is a fragment, a subtitle, a trailing link) are
     # for text dumps; trafilatura has judged an HTML page's lines (nothing was scored).
     guess = any(ln.main is not None for ln in unit.lines)
-    while guess and len(texts) >= 2 and is_headline(texts[0].text) and len(texts[0].text.split()) <= HEADER_FRAGMENT_MAX_WORDS:
+    while guess and len(texts) >= 2 and is_headline(texts[0].text) and token_count(texts[0].text) <= HEADER_FRAGMENT_MAX_WORDS:
         texts[0].label, texts[0].rule = "boilerplate", "header_fragment"
         texts = texts[1:]
-    if guess and len(texts) >= 2 and is_headline(texts[0].text) and len(texts[0].text.split()) <= SUBTITLE_MAX_WORDS:
+    if guess and len(texts) >= 2 and is_headline(texts[0].text) and token_count(texts[0].text) <= SUBTITLE_MAX_WORDS:
         draft.subtitle = texts[0].text
         texts[0].label = "subtitle"
         texts = texts[1:]
-    while guess and len(texts) > 1 and len(texts[-1].text.split()) <= TRAILING_LINK_MAX_WORDS and is_headline(texts[-1].text):
+    while guess and len(texts) > 1 and token_count(texts[-1].text) <= TRAILING_LINK_MAX_WORDS and is_headline(texts[-1].text):
         texts[-1].label, texts[-1].rule = "boilerplate", "trailing_links"
         texts = texts[:-1]
     for ln in texts:
@@ -321,7 +322,7 @@ def main_unit(units: list[Unit], judged: bool) -> int | None:
 
 def headline_shaped(line: Line) -> bool:
     """A line that may be a headline: TITLE_MIN_WORDS to HEADLINE_MAX_WORDS words, no sentence end."""
-    words = len(line.text.split())
+    words = token_count(line.text)
     return TITLE_MIN_WORDS <= words <= HEADLINE_MAX_WORDS and not _SENTENCE_END.search(line.text)
 
 
@@ -390,7 +391,7 @@ def body_start(unit: Unit) -> tuple[Line, list[str]]:
 
 def _prose_shaped(line: Line) -> bool:
     """A sentence, not a headline, a menu item or a label."""
-    words = len(line.text.split())
+    words = token_count(line.text)
     return words >= LEAD_MIN_WORDS or (words >= TITLE_MIN_WORDS and bool(_SENTENCE_END.search(line.text)))
 
 
@@ -431,7 +432,7 @@ def segment(lines: list[Line], profile: Profile | None, page_title: str | None =
         elif texts and _is_full_story(body) and not ends_in_byline:
             drafts.append(_article(unit, len(drafts), None))
             in_related, article_open, marker_ended, teasers = False, True, False, 0
-        elif texts and after_tags_header and all(len(p.split()) <= TAG_MAX_WORDS for p in paragraphs):
+        elif texts and after_tags_header and all(token_count(p) <= TAG_MAX_WORDS for p in paragraphs):
             # Tags listed one per line under a bare "كلمات مفتاحية" header.
             drafts[-1].tags.extend(paragraphs)
             for ln in texts:
@@ -463,7 +464,7 @@ def _related(unit: Unit, draft: Draft, profile: Profile | None, ends_in_byline: 
         # A list of linked titles under a "read also" header: one teaser per line;
         # too short a line is a section link.
         for ln in unit.texts():
-            if len(ln.text.split()) >= RELATED_TITLE_MIN_WORDS:
+            if token_count(ln.text) >= RELATED_TITLE_MIN_WORDS:
                 draft.related.append(_teaser(Unit([ln]), profile))
             else:
                 ln.label, ln.rule = "boilerplate", "section_link"

@@ -119,6 +119,8 @@ GUESSED_RULES = {"menu"}
 # See extend_main_text.
 NEAR_MAIN_THRESHOLD = 0.3
 NEAR_MAIN_MIN_WORDS = 10
+# See keep_likeliest_paragraph: a paragraph, not a menu's longest line.
+FALLBACK_MIN_WORDS = 25
 # Paragraphs this long say which language a page is in; shorter ones are menus and names.
 LANGUAGE_SAMPLE_MIN_WORDS = 8
 
@@ -146,7 +148,19 @@ def apply_scores(judged: list[Line], scores) -> None:
         line.main = bool(score >= CONTENT_THRESHOLD)
         if line.rule in GUESSED_RULES:
             line.label, line.rule = "text", None
+    keep_likeliest_paragraph(judged)
     extend_main_text(judged)
+
+
+def keep_likeliest_paragraph(judged: list[Line]) -> None:
+    """A page where the model finds no main text keeps its likeliest paragraph of prose: an
+    article's only paragraph can drown in a page of menus; a page with no prose at all stays
+    without an article."""
+    if any(line.main for line in judged):
+        return
+    prose = [line for line in judged if line.label == "text" and len(line.text.split()) >= FALLBACK_MIN_WORDS]
+    if prose:
+        max(prose, key=lambda line: line.score).main = True
 
 
 def extend_main_text(judged: list[Line]) -> None:
@@ -198,8 +212,9 @@ def strip_page(page: Page, book: RuleBook | None = None,
         profile = page_profile(page, book)
     if lines is None:
         lines = labelled_lines(page, book, profile, recurring, cleaned)
-    drafts = segment(lines, profile, page_title=page.title)
-    if detect_listing and page.content_type == "text" and drafts and is_listing(lines, drafts):
+    # An article with a title and no body is no article: its page ends as no_article.
+    drafts = [d for d in segment(lines, profile, page_title=page.title) if any(p.strip() for p in d.paragraphs)]
+    if detect_listing and page.content_type == "text" and drafts and is_listing(lines):
         titles = _teaser_titles(lines)
         return StrippedPage([], _as_listing(lines), profile, listing=titles)
     publisher = (profile.publisher if profile else None) or page.sitename
@@ -217,18 +232,19 @@ def strip_page(page: Page, book: RuleBook | None = None,
     return StrippedPage(articles, lines, profile)
 
 
-def listing_row(lines: list[Line], drafts) -> np.ndarray:
+def listing_row(lines: list[Line]) -> np.ndarray:
     """The page-level description the listing model reads (tasks/content.listing_features)."""
-    return listing_features([ln.text for ln in lines], [ln.label for ln in lines], [ln.position for ln in lines],
-                            [ln.score for ln in lines], bool(drafts[0].title), len(drafts[0].related))
+    return listing_features([ln.text for ln in lines], [ln.tag for ln in lines],
+                            [bool(ln.main) and ln.label == "body" for ln in lines],
+                            [ln.score for ln in lines])
 
 
-def is_listing(lines: list[Line], drafts) -> bool:
+def is_listing(lines: list[Line]) -> bool:
     """A listing or section page (many teasers, no long body), by the listing model; a page
     with fewer than LISTING_MIN_TEASERS headline-shaped lines is never one (a news brief)."""
     if sum(1 for ln in lines if headline_shaped(ln)) < LISTING_MIN_TEASERS:
         return False
-    return listing_probability(listing_row(lines, drafts)) >= LISTING_THRESHOLD
+    return listing_probability(listing_row(lines)) >= LISTING_THRESHOLD
 
 
 LISTING_MIN_TEASERS = 6

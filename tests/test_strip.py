@@ -276,3 +276,36 @@ def test_on_html_the_lines_trafilatura_kept_are_not_judged_by_shape_again():
     (article,) = strip_page(page).articles
     assert all(f"- {item}" in article.paragraphs for item in items), article.paragraphs   # trafilatura marks list items
     assert "ومن أبرز ما في القائمة:" in article.paragraphs
+
+
+def _text_page(text: str, name: str = "/page.txt"):
+    data = text.encode()
+    return extract(InputRef(name, "c" * 64, len(data)), data)
+
+
+MENU = [f"{word} {n}" for n in range(1, 40) for word in ("Services",)]
+
+
+def test_an_article_whose_only_paragraph_drowns_in_menus_is_still_written():
+    """The model finds no main text on a page of menus with one paragraph of prose: the
+    likeliest paragraph is kept, so the page is an article row, not no_article."""
+    paragraph = ("The municipal health team reported this morning that two of the five cars of the "
+                 "home care unit had been broken into overnight, their batteries taken and their "
+                 "windows damaged; a police report was filed and the patients booked for the morning "
+                 "are being called to new appointments later this week.")
+    menus = "\n".join(MENU)
+    result = strip_batch([_text_page(f"{menus}\n\nCars broken into at the home care unit\n\n{paragraph}\n\n{menus}\n")])
+    assert result.rejections == []
+    (article,) = result.items
+    assert article.paragraphs == [paragraph]
+
+
+def test_a_japanese_article_keeps_its_body():
+    """Words of a script written without spaces are its characters: a Japanese paragraph is
+    prose, not one long "word" the model takes for a menu item."""
+    body = ["先日、不正に改造した携帯電話を販売したとして、商標法違反の疑いで男性が逮捕されたというニュースがありました。",
+            "報道によると、販売されたのは機能制限を解除した端末で、公式の店にない非公式のアプリを利用できるようになるとのことです。",
+            "専門家は、こうした端末は安全性の更新を受けられず、個人情報が漏れるおそれがあると注意を呼びかけています。"]
+    page = _text_page("\n".join(["ホーム", "ニュース", "スポーツ", "", "改造端末の販売で男性を逮捕", "", *body, "", "会社概要", "お問い合わせ"]))
+    (article,) = strip_page(page).articles
+    assert article.paragraphs == body
