@@ -35,14 +35,14 @@ def _check_out_dir(out: Path) -> str | None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from tasks.discover import SourceError, expand_source
-    from tasks.sources import is_url, named_sources
+    from tasks.sources import SourcesFileError, is_url, named_sources
 
     sources = args.sources or ["seeds/"]
     try:
         for source in sources:
             if not (is_url(source) or (not Path(source).exists() and named_sources(source))):
                 expand_source(source)  # fails early on a missing source
-    except SourceError as e:
+    except (SourceError, SourcesFileError) as e:
         return _fail(str(e))
     problem = _check_out_dir(Path(args.out))
     if problem:

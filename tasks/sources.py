@@ -29,13 +29,60 @@ def is_url(text: str) -> bool:
     return bool(_URL.match(text.strip()))
 
 
-def named_sources(name: str, path: Path = SOURCES_FILE) -> list[str] | None:
-    """The sources a name stands for in sources.yaml, or None if it names none."""
+class SourcesFileError(ValueError):
+    """sources.yaml cannot be read, or says something that cannot be followed (one line)."""
+
+
+def _entries(path: Path) -> dict[str, list[str]]:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise SourcesFileError(f"{path}: cannot be read: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise SourcesFileError(f"{path}: is not UTF-8 text") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SourcesFileError(f"{path}: is not valid YAML{where}: {getattr(e, 'problem', None) or e}") from None
+    if doc is None:
+        return {}
+    entries = doc.get("sources") if isinstance(doc, dict) else None
+    if not isinstance(doc, dict) or not isinstance(entries, (dict, type(None))):
+        raise SourcesFileError(f"{path}: expected `sources:` mapping names to lists of paths, URLs or names")
+    out = {}
+    for name, value in (entries or {}).items():
+        # One source written without brackets is what it says, not a list of its characters.
+        value = [value] if isinstance(value, str) else value
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise SourcesFileError(f"{path}: entry {name!r} must be a list of paths, URLs or names")
+        out[str(name)] = value
+    return out
+
+
+def named_sources(name: str, path: Path | None = None) -> list[str] | None:
+    """The paths and URLs a name stands for in sources.yaml, names inside it expanded, or None
+    if it names none. SourcesFileError when the file cannot be read or its names form a cycle."""
+    path = path or SOURCES_FILE
     if not path.is_file():
         return None
-    entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("sources") or {}
-    value = entries.get(name)
-    return [str(v) for v in value] if value else None
+    entries = _entries(path)
+
+    def is_name(source: str) -> bool:
+        return source in entries and not is_url(source) and not Path(source).exists()
+
+    def expand(current: str, trail: list[str]) -> list[str]:
+        out = []
+        for source in entries[current]:
+            if not is_name(source):
+                out.append(source)
+            elif source in trail:
+                raise SourcesFileError(f"{path}: entry {current!r} leads back to {source!r} "
+                                       f"({' -> '.join([*trail, source])})")
+            else:
+                out.extend(expand(source, [*trail, source]))
+        return out
+
+    return (expand(name, [name]) or None) if name in entries else None
 
 
 # -- URL lists ---------------------------------------------------------------------------

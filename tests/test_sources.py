@@ -2,6 +2,8 @@
 import gzip
 from io import BytesIO
 
+import pytest
+
 from tasks.discover import discover, keep_newest_captures
 from tasks.sources import feed_links, is_warc, sitemap_links, url_list, warc_html_records, xml_kind
 from tests.newsserver import article, rss, urlset
@@ -128,3 +130,44 @@ def test_a_url_captured_twice_keeps_its_newest_capture_and_quarantines_the_other
     assert sorted(r.source_uri for r in found.rejections) == [f"{warc}#{starts[0]}", f"{warc}#{starts[2]}"]
     assert {r.reason for r in found.rejections} == {"superseded"}
     assert "2024-06-03T12:00:00+00:00 over 2024-06-03T08:00:00+00:00" in found.rejections[1].detail
+
+
+@pytest.mark.parametrize("text, says", [
+    ("sources:\n  wire: [a, b\n", "is not valid YAML at line"),
+    ("- seeds/\n- drops/\n", "expected `sources:` mapping"),
+    ("sources: [seeds/]\n", "expected `sources:` mapping"),
+    ("sources:\n  wire: {a: 1}\n", "entry 'wire' must be a list"),
+    ("sources:\n  a: [b]\n  b: [a]\n", "entry 'b' leads back to 'a' (a -> b -> a)"),
+])
+def test_sources_yaml_problems_are_one_line_naming_the_file_and_entry(tmp_path, text, says):
+    """Item 14 of "Reliability, second round": a broken sources.yaml is one clear line."""
+    from tasks.sources import SourcesFileError, named_sources
+
+    path = tmp_path / "sources.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SourcesFileError) as raised:
+        named_sources("a" if "leads back" in says else "wire", path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: ") and says in message and "\n" not in message
+
+
+def test_a_named_source_written_as_one_string_and_names_inside_names_expand(tmp_path):
+    from tasks.sources import named_sources
+
+    path = tmp_path / "sources.yaml"
+    path.write_text("sources:\n  wire: https://a.example/rss.xml\n  all: [wire, drops/]\n", encoding="utf-8")
+    assert named_sources("wire", path) == ["https://a.example/rss.xml"]
+    assert named_sources("all", path) == ["https://a.example/rss.xml", "drops/"]
+
+
+def test_khabar_run_on_a_broken_sources_yaml_exits_2_with_one_line(tmp_path, monkeypatch, capsys):
+    import tasks.sources
+    from flows.cli import main
+
+    path = tmp_path / "sources.yaml"
+    path.write_text("sources:\n  loop: [other]\n  other: [loop]\n", encoding="utf-8")
+    monkeypatch.setattr(tasks.sources, "SOURCES_FILE", path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "loop", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "leads back to 'loop'" in err and str(path) in err
