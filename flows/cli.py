@@ -7,7 +7,9 @@ naming the problem and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -16,11 +18,38 @@ from pathlib import Path
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
+# Errors of the disk the dataset is on, not of khabar: the user frees space or fixes the mount.
+STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
 
 
 def _fail(message: str, status: int = EXIT_USAGE) -> int:
     print(f"khabar: error: {message}", file=sys.stderr)
     return status
+
+
+class _NoStorageTracebacks(logging.Filter):
+    """On the terminal a full or read-only disk is the CLI's one line, not Prefect's
+    tracebacks of the task and the flow (they are still logged, without the stack)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, OSError) and error.errno in STORAGE_ERRNOS:
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _short_storage_errors_on_the_terminal() -> None:
+    for handler in logging.getLogger().handlers:
+        if type(handler).__name__ == "PrefectConsoleHandler" and not any(
+                isinstance(f, _NoStorageTracebacks) for f in handler.filters):
+            handler.addFilter(_NoStorageTracebacks())
+
+
+def _storage_problem(e: OSError, out: str) -> str | None:
+    if e.errno not in STORAGE_ERRNOS:
+        return None
+    where = f" ({e.filename})" if e.filename else ""
+    return f"cannot write the dataset in {out}: {e.strerror or e}{where}; its previous version is unchanged"
 
 
 def _check_out_dir(out: Path) -> str | None:
@@ -69,6 +98,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows.report import AccountingError
     from flows.terminal import print_summary, progress_display
 
+    _short_storage_errors_on_the_terminal()
     try:
         with prefect_api(), progress_display():
             report = ingest(sources=sources, out=args.out, batch_size=args.batch_size, non_arabic=args.non_arabic,
@@ -79,6 +109,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(str(e), EXIT_FAILED)
     except (ServerDidNotStart, StoreLocked, StoreDamaged) as e:
         return _fail(str(e))
+    except OSError as e:
+        problem = _storage_problem(e, args.out)
+        if problem is None:
+            raise
+        return _fail(problem)
     print_summary(report)
     print(f"report: {report['report_path']}")
     if args.json:
@@ -152,12 +187,19 @@ def cmd_compact(args: argparse.Namespace) -> int:
     from flows.compact import compact
     from tasks.store import Store, StoreDamaged, StoreLocked
 
+    _short_storage_errors_on_the_terminal()
+
     try:                         # refuse at once, before starting Prefect
         Store(Path(args.out)).open().close()
         with prefect_api():
             result = compact(out=args.out, duplicate_threshold=args.duplicate_threshold)
     except (ServerDidNotStart, StoreLocked, StoreDamaged) as e:
         return _fail(str(e))
+    except OSError as e:
+        problem = _storage_problem(e, args.out)
+        if problem is None:
+            raise
+        return _fail(problem)
     if result["version"] is None:
         print(f"nothing to compact in {args.out}")
         return 0
