@@ -176,7 +176,7 @@ def html_page(ref: InputRef, text: str, encoding: str) -> Page:
     from trafilatura import bare_extraction
 
     doc = bare_extraction(text, url=ref.url, with_metadata=True, deduplicate=False,
-                          include_comments=False, include_tables=False, favor_precision=False,
+                          include_comments=False, include_tables=True, favor_precision=False,
                           date_extraction_params=HTMLDATE_PARAMS)
     if doc is None or not (doc.text or "").strip():
         raise ExtractError("no_main_text", "trafilatura found no main text in this HTML page")

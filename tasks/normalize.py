@@ -27,7 +27,8 @@ def published_at(article: Article, paragraphs: list[str], reference):
 
 
 # What a title must be; a title that is not is left null with a warning (the article stays).
-TITLE_MIN_CHARS = 5
+# Two characters: a one-word headline ("غزة") is a title, a stray mark is not.
+TITLE_MIN_CHARS = 2
 TITLE_MAX_CHARS = 300
 _MARKUP = re.compile(r"</?[a-zA-Z][^>]*>|&(?:nbsp|amp|quot|lt|gt|#\d+);")
 # Tags and entities in a body: an extraction that let markup through, or an article about HTML.
@@ -36,7 +37,7 @@ _BODY_MARKUP = re.compile(r"</?(?:p|div|span|a|br|script|style|img|iframe|li|ul|
 
 
 def checked_title(title: str | None) -> tuple[str | None, str | None]:
-    """(the title, or None; the warning code when it was dropped or never found)."""
+    """(the title, or None; the warning code when it was dropped, never found, or holds markup)."""
     text = display_form(title) if title else ""
     if not text:
         return None, "title_not_found"
@@ -45,7 +46,8 @@ def checked_title(title: str | None) -> tuple[str | None, str | None]:
     if len(text) > TITLE_MAX_CHARS:
         return None, "title_too_long"
     if _MARKUP.search(text):
-        return None, "title_markup"
+        # As a body's markup: kept as printed (a headline about HTML), flagged.
+        return text, "title_markup"
     return text, None
 
 

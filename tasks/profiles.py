@@ -21,12 +21,15 @@ class LineRule:
     label: str
     patterns: tuple[re.Pattern, ...]
     screens: tuple[Screen | None, ...] = ()     # screen.py: what a line needs for each pattern to match
+    max_words: int | None = None                # longer lines are prose that mentions the notice
 
     def __post_init__(self):
         if len(self.screens) != len(self.patterns):
             object.__setattr__(self, "screens", tuple(screen_of(p) for p in self.patterns))
 
     def match(self, line: str) -> re.Match | None:
+        if self.max_words is not None and line.count(" ") >= self.max_words:
+            return None
         for pattern, screen in zip(self.patterns, self.screens):
             if screen is None or screen(line):
                 m = pattern.search(line)
@@ -64,7 +67,8 @@ class RuleBook:
 def _rules(entries: list[dict], credits: str) -> tuple[LineRule, ...]:
     """Compiles line rules; `{credit}` in a pattern stands for any known credit."""
     return tuple(LineRule(e["id"], e["label"],
-                          tuple(re.compile(p.replace("{credit}", credits)) for p in e["patterns"]))
+                          tuple(re.compile(p.replace("{credit}", credits)) for p in e["patterns"]),
+                          max_words=e.get("max_words"))
                  for e in entries or [])
 
 

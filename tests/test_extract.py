@@ -216,3 +216,20 @@ def test_a_file_name_that_is_not_utf8_is_recorded_escaped_and_read_back(tmp_path
     assert path_of_uri(uri) == page and path_of_uri(str(tmp_path / "مقال.txt")) == tmp_path / "مقال.txt"
     (result,) = extract_batch([InputRef(uri, ref(str(page)).doc_id, page.stat().st_size)]).items
     assert result.source_uri == uri and result.lines[0] == "عنوان"
+
+
+def test_a_table_inside_an_html_article_is_part_of_its_text():
+    """An article's data table (results, prices, figures) is its content, as trafilatura's
+    default keeps it."""
+    body = "".join(f"<p>{ARABIC} في الفقرة رقم {i}، وهذا نص طويل بما يكفي ليعد جزءا من المقال.</p>" for i in range(4))
+    table = ("<table><tr><th>المحافظة</th><th>نسبة المشاركة</th></tr>"
+             "<tr><td>القاهرة</td><td>41 في المئة</td></tr><tr><td>الجيزة</td><td>38 في المئة</td></tr></table>")
+    html = f"<html><body><article><h1>نتائج الانتخابات</h1>{body}{table}<p>{ARABIC} في الخاتمة.</p></article></body></html>"
+    page = extract(ref("/x/t.html"), html.encode())
+    text = "\n".join(page.lines)
+    assert "القاهرة" in text and "38 في المئة" in text
+    from tasks.strip import strip_page
+
+    (article,) = strip_page(page).articles
+    assert any("الجيزة" in p for p in article.paragraphs)
+    assert not any(set(p) <= set("|-: ") for p in article.paragraphs)    # no "|---|---|" rule line

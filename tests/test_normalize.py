@@ -40,3 +40,14 @@ def test_non_arabic_page_is_quarantined_with_its_reason_when_asked():
 def test_unknown_policy_is_refused():
     with pytest.raises(ValueError, match="non_arabic"):
         normalize_batch([ARABIC], RUN, non_arabic="drop")
+
+
+@pytest.mark.parametrize("title, kept, warning", [
+    ("غزة", "غزة", None),                                  # a one-word headline is a title
+    ("30 Years of <br> Tags", "30 Years of <br> Tags", "title_markup"),   # about HTML: kept, flagged
+    ("-", None, "title_too_short"),
+])
+def test_a_short_title_or_one_quoting_markup_is_kept_and_flagged(title, kept, warning):
+    from tasks.normalize import checked_title
+
+    assert checked_title(title) == (kept, warning)

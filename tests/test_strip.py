@@ -309,3 +309,17 @@ def test_a_japanese_article_keeps_its_body():
     page = _text_page("\n".join(["ホーム", "ニュース", "スポーツ", "", "改造端末の販売で男性を逮捕", "", *body, "", "会社概要", "お問い合わせ"]))
     (article,) = strip_page(page).articles
     assert article.paragraphs == body
+
+
+def test_a_paragraph_that_mentions_a_notice_is_prose_not_the_notice():
+    """Copyright, cookie and comment notices are matched anywhere in a line; a paragraph long
+    enough to be prose keeps its place in the body whatever notice it mentions."""
+    paragraph = ("أقر البرلمان تعديلات على قانون حماية البيانات تلزم المواقع الإخبارية بنشر سياسة الخصوصية "
+                 "بلغة واضحة، وبإبلاغ القراء قبل جمع ملفات تعريف الارتباط، وقال رئيس اللجنة إن جميع الحقوق "
+                 "محفوظة للمستخدمين في الاطلاع على بياناتهم وتصحيحها وحذفها متى شاؤوا، وإن الهيئة ستراقب "
+                 "التطبيق خلال الأشهر الستة المقبلة قبل فرض الغرامات على المخالفين من الناشرين والمعلنين.")
+    notice = "جميع الحقوق محفوظة © 2024"
+    page = _text_page(f"البرلمان يقر تعديلات قانون حماية البيانات\n\n{paragraph}\n\n{notice}\n")
+    lines = {ln.text: ln for ln in strip_page(page).lines}
+    assert lines[paragraph].label == "body"
+    assert lines[notice].rule == "copyright"
