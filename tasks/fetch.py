@@ -1,7 +1,10 @@
 """fetch: URL → bytes in the raw zone, politely and safely.
 
-- Time limits: connect and read timeouts; a page larger than `max_bytes` is abandoned
-  while it downloads, not after.
+- Time limits: connect and read timeouts, and a deadline for the whole request (redirects
+  included) however slowly the bytes drip; a page larger than `max_bytes` (decoded) is
+  abandoned while it downloads, not after. One layer of gzip or deflate is decoded here,
+  chunk by chunk with the output capped (a compression bomb stops at the limit); stacked
+  or unknown encodings are refused.
 - Politeness: robots.txt obeyed (Protego, as Scrapy reads it; fetched once per host per
   run), at most `per_host` requests at once to a host and `min_interval` seconds between
   them; conditional requests (If-None-Match / If-Modified-Since) so a scheduled run
@@ -16,6 +19,7 @@
 from __future__ import annotations
 
 import hashlib
+import zlib
 import ipaddress
 import socket
 import threading
@@ -43,6 +47,8 @@ XML_TYPES = ("application/xml", "text/xml", "application/rss+xml", "application/
 class FetchPolicy:
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
+    # The whole request, redirects included: a server dripping a byte at a time ends here.
+    total_timeout: float = 60.0
     max_bytes: int = 10 * 2**20
     per_host: int = 2
     min_interval: float = 1.0
@@ -130,7 +136,8 @@ class Fetcher:
         self.policy, self.raw_dir, self.state = policy, raw_dir, state
         self.client = httpx.Client(
             timeout=httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout),
-            follow_redirects=False, headers={"User-Agent": policy.user_agent}, trust_env=False)
+            follow_redirects=False, headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
+            trust_env=False)
         self._hosts: dict[str, _Host] = {}
         self._robots: dict[str, object] = {}
         self._lock = threading.Lock()
@@ -193,6 +200,7 @@ class Fetcher:
         """One request, redirects followed hop by hop (each hop checked); (status, body,
         headers, final url)."""
         seen = set()
+        deadline = time.monotonic() + self.policy.total_timeout
         for _ in range(self.policy.max_redirects + 1):
             if url in seen:
                 raise FetchError("redirect_loop", f"redirects come back to {url}")
@@ -212,26 +220,33 @@ class Fetcher:
                     request = self.client.build_request(
                         "GET", target, headers={**headers, "Host": parts.netloc},
                         extensions={"sni_hostname": parts.hostname} if parts.scheme == "https" else {})
+                    if time.monotonic() >= deadline:
+                        raise _past_deadline(self.policy)
                     response = self.client.send(request, stream=True)
+                    # At the deadline the connection is closed under the reader.
+                    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), response.close)
+                    watchdog.daemon = True
+                    watchdog.start()
                     try:
                         status = response.status_code
                         if status in (301, 302, 303, 307, 308) and "location" in response.headers:
                             url = urljoin(url, response.headers["location"])
                             continue
                         declared = int(response.headers.get("content-length") or 0)
-                        if declared > max_bytes:
+                        if declared > max_bytes and not response.headers.get("content-encoding"):
                             raise FetchError("too_large", f"{declared} bytes announced, the limit is {max_bytes}")
-                        body = bytearray()
-                        for chunk in response.iter_bytes():
-                            body += chunk
-                            if len(body) > max_bytes:
-                                raise FetchError("too_large", f"more than {max_bytes} bytes")
-                        return status, bytes(body), response.headers, url
+                        body = _decoded_body(response, max_bytes, deadline)
+                        if time.monotonic() >= deadline:
+                            raise _past_deadline(self.policy)
+                        return status, body, response.headers, url
                     finally:
+                        watchdog.cancel()
                         response.close()
                 except httpx.TimeoutException as e:
                     raise FetchError("timeout", f"{type(e).__name__} after the policy's limits", transient=True) from None
-                except httpx.TransportError as e:
+                except (httpx.TransportError, httpx.StreamError) as e:
+                    if time.monotonic() >= deadline:
+                        raise _past_deadline(self.policy) from None
                     raise FetchError("connection_error", f"{type(e).__name__}: {e}", transient=True) from None
         raise FetchError("too_many_redirects", f"more than {self.policy.max_redirects} redirects")
 
@@ -268,6 +283,46 @@ class Fetcher:
                                                doc_id, now))
         return Fetched(final, doc_id, str(path), now, content_type,
                        charset=header_charset(response_headers.get("content-type")))
+
+
+def _past_deadline(policy: FetchPolicy) -> FetchError:
+    return FetchError("timeout", f"not done within the {policy.total_timeout:g} s deadline of a request",
+                      transient=True)
+
+
+# Content-Encoding values read (one layer); "identity" means none.
+_ZLIB_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
+def _decoded_body(response: httpx.Response, max_bytes: int, deadline: float) -> bytes:
+    """The response's body, its Content-Encoding undone as it arrives, the output never
+    more than max_bytes + 1 bytes however small the compressed input."""
+    header = response.headers.get("content-encoding", "")
+    layers = [e.strip().lower() for e in header.split(",") if e.strip() and e.strip().lower() != "identity"]
+    if len(layers) > 1 or (layers and layers[0] not in _ZLIB_WBITS):
+        raise FetchError("unsupported_encoding", f"Content-Encoding {header!r}: one layer of gzip or deflate is read")
+    decoder = zlib.decompressobj(_ZLIB_WBITS[layers[0]]) if layers else None
+    body = bytearray()
+    try:
+        for chunk in response.iter_raw():
+            while chunk:
+                if decoder is None:
+                    body += chunk
+                    chunk = b""
+                else:
+                    body += decoder.decompress(chunk, max_bytes + 1 - len(body))
+                    chunk = decoder.unconsumed_tail
+                if len(body) > max_bytes:
+                    raise FetchError("too_large", f"more than {max_bytes} bytes" + (" decoded" if decoder else ""))
+            if time.monotonic() >= deadline:
+                break
+        if decoder is not None:
+            body += decoder.flush()
+            if len(body) > max_bytes:
+                raise FetchError("too_large", f"more than {max_bytes} bytes decoded")
+    except zlib.error as e:
+        raise FetchError("bad_encoding", f"the {layers[0]} body cannot be decoded: {e}") from None
+    return bytes(body)
 
 
 def _transient(task, task_run, state) -> bool:

@@ -2,6 +2,8 @@
 and every failure a fetcher meets. Started by the `news_server` fixture (conftest.py)."""
 from __future__ import annotations
 
+import functools
+import gzip
 import threading
 import time
 from email.utils import formatdate
@@ -39,6 +41,13 @@ def urlset(base: str, paths: list[str]) -> bytes:
     urls = "".join(f"<url><loc>{base}{p}</loc><news:news><news:title>خبر</news:title></news:news></url>" for p in paths)
     return ("<?xml version='1.0' encoding='UTF-8'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9' "
             f"xmlns:news='http://www.google.com/schemas/sitemap-news/0.9'>{urls}</urlset>").encode()
+
+
+@functools.cache
+def bomb() -> bytes:
+    compressor = gzip.zlib.compressobj(9, gzip.zlib.DEFLATED, 16 + gzip.zlib.MAX_WBITS)
+    zeros = bytes(2**20)
+    return b"".join([*(compressor.compress(zeros) for _ in range(1024)), compressor.flush()])
 
 
 class NewsServer(ThreadingHTTPServer):
@@ -127,6 +136,30 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(302, headers=[("Location", f"http://127.0.0.2:{port}/articles/utf8.html")])
         if path == "/big.html":
             return self.send(200, b"<html><body>" + b"<p>" + "كلمة ".encode() * 400_000 + b"</p></body></html>")
+        if path in ("/bomb.html", "/gzip-gzip.html", "/gzip.html", "/br.html"):
+            page = article("خبر مضغوط").encode()
+            if path == "/bomb.html":       # 1 GB of zeros in one gzip layer: a few hundred kB sent
+                body, encoding = bomb(), "gzip"
+            elif path == "/gzip-gzip.html":
+                body, encoding = gzip.compress(gzip.compress(page)), "gzip, gzip"
+            elif path == "/br.html":
+                body, encoding = page, "br"
+            else:
+                body, encoding = gzip.compress(page), "gzip"
+            return self.send(200, body, headers=[("Content-Encoding", encoding)])
+        if path == "/drip.html":           # one byte every 0.3 s: each read is quick, the whole is not
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            try:
+                for _ in range(1000):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.3)
+            except OSError:
+                pass                       # the client gave up, as it should
+            return None
         if path == "/image.png":
             return self.send(200, b"\x89PNG\r\n\x1a\n" + bytes(100), "image/png")
         return self.send(404, b"not found")

@@ -80,3 +80,37 @@ def test_only_global_addresses_are_public_embedded_ipv4_included(address, public
     from tasks.fetch import is_public
 
     assert is_public(address) is public
+
+
+def test_stacked_content_encoding_bombs_are_refused(fetcher, news_server):
+    """Item 6 of "Reliability, second round": one layer of gzip is decoded with its output
+    capped as it is produced; a bomb stops at the page limit, stacked or unknown encodings
+    are refused."""
+    import resource
+
+    from tests.newsserver import bomb
+
+    bomb()                          # built before the request: the server then answers at once
+    base = news_server.base
+    assert b"\xd8\xae\xd8\xa8\xd8\xb1" in raw.get(fetcher.fetch(base + "/gzip.html").raw_path)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert reason(fetcher, base + "/bomb.html") == ("too_large", False)
+    # The limit is 1 MiB: decoding the 1 GB bomb in one piece would add about 1 GB.
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * 1024
+    assert reason(fetcher, base + "/gzip-gzip.html") == ("unsupported_encoding", False)
+    assert reason(fetcher, base + "/br.html") == ("unsupported_encoding", False)
+
+
+def test_a_request_has_a_total_deadline_however_slowly_the_bytes_come(tmp_path, news_server):
+    """Item 7: a server that sends a byte every 0.3 s never trips the 1 s read timeout; the
+    whole request still ends at its deadline, as a (transient) timeout."""
+    import time
+
+    policy = FetchPolicy.from_settings({**TEST_FETCH, "total_timeout": 2.0})
+    fetcher = Fetcher(policy, tmp_path / "raw")
+    try:
+        started = time.monotonic()
+        assert reason(fetcher, news_server.base + "/drip.html") == ("timeout", True)
+        assert time.monotonic() - started < 4
+    finally:
+        fetcher.close()
