@@ -1,4 +1,5 @@
 """`khabar` command line: `khabar run [SOURCE ...] [--out DIR]`, `khabar compact [--out DIR]`,
+`khabar repair [--out DIR]`,
 `khabar serve [--only NAME ...]`, `khabar explain PAGE`.
 
 Problems a user can fix (a missing source, an unwritable output directory) end in one line
@@ -45,11 +46,12 @@ def _short_storage_errors_on_the_terminal() -> None:
             handler.addFilter(_NoStorageTracebacks())
 
 
-def _storage_problem(e: OSError, out: str) -> str | None:
+def _storage_failure(e: OSError, out: str) -> int:
+    """One line and exit 2 for an error of the dataset's disk; any other OSError goes on up."""
     if e.errno not in STORAGE_ERRNOS:
-        return None
+        raise e
     where = f" ({e.filename})" if e.filename else ""
-    return f"cannot write the dataset in {out}: {e.strerror or e}{where}; its previous version is unchanged"
+    return _fail(f"cannot write the dataset in {out}: {e.strerror or e}{where}; its previous version is unchanged")
 
 
 def _check_out_dir(out: Path) -> str | None:
@@ -110,10 +112,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (ServerDidNotStart, StoreLocked, StoreDamaged) as e:
         return _fail(str(e))
     except OSError as e:
-        problem = _storage_problem(e, args.out)
-        if problem is None:
-            raise
-        return _fail(problem)
+        return _storage_failure(e, args.out)
     print_summary(report)
     print(f"report: {report['report_path']}")
     if args.json:
@@ -196,16 +195,35 @@ def cmd_compact(args: argparse.Namespace) -> int:
     except (ServerDidNotStart, StoreLocked, StoreDamaged) as e:
         return _fail(str(e))
     except OSError as e:
-        problem = _storage_problem(e, args.out)
-        if problem is None:
-            raise
-        return _fail(problem)
+        return _storage_failure(e, args.out)
     if result["version"] is None:
         print(f"nothing to compact in {args.out}")
         return 0
     a = result["articles"]
     print(f"dataset version {result['version']}: article files {a.get('files_before', 0)} → {a.get('files_after', 0)}, "
           f"duplicate index rebuilt ({result['indexed']} articles)")
+    return 0
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    if not Path(args.out).is_dir():
+        return _fail(f"no dataset directory {args.out}")
+    from tasks.repair import repair
+    from tasks.store import StoreDamaged, StoreLocked
+
+    try:
+        result = repair(Path(args.out), args.duplicate_threshold)
+    except (StoreLocked, StoreDamaged) as e:
+        return _fail(str(e))
+    except OSError as e:
+        return _storage_failure(e, args.out)
+    if result.version is None:
+        print(f"every file of {args.out} reads: nothing to repair")
+        return 0
+    for path, reason in result.set_aside:
+        print(f"set aside {path}: {reason}")
+    print(f"dataset version {result.version.name}: {len(result.set_aside)} damaged file(s) set aside, duplicate "
+          "index rebuilt; run the same sources again to write their rows back")
     return 0
 
 
@@ -237,6 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
     compact.add_argument("--out", default="data", metavar="DIR", help="dataset directory (default: data/)")
     compact.add_argument("--duplicate-threshold", type=float, default=0.7, metavar="J")
     compact.set_defaults(func=cmd_compact)
+    repair = sub.add_parser("repair", help="set aside dataset files that cannot be read (README: Repair)")
+    repair.add_argument("--out", default="data", metavar="DIR", help="dataset directory (default: data/)")
+    repair.add_argument("--duplicate-threshold", type=float, default=0.7, metavar="J")
+    repair.set_defaults(func=cmd_repair)
     serve = sub.add_parser("serve", help="serve the deployments of prefect.yaml with their schedules (needs a Prefect server)")
     serve.add_argument("--only", nargs="+", metavar="NAME", help="serve only these deployments")
     serve.add_argument("--out", metavar="DIR", help="the dataset directory, instead of the one prefect.yaml gives")

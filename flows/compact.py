@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from schemas.tables import ARTICLES, PIPELINE_VERSION, QUARANTINE
-from tasks.dedup import DEFAULT_THRESHOLD, DedupIndex
+from tasks.dedup import DEFAULT_THRESHOLD, rebuild_index
 from tasks.records import RunContext
 from tasks.store import Staging, Store, current_version
 from tasks.write import COMPRESSION, dataset_files
@@ -66,21 +66,6 @@ def compact_table(source: Path, target: Path, schema: pa.Schema, stem: str) -> C
         counts["files_before"] += len(files)
         counts["files_after"] += len(merge_files(files, schema, target / relative, stem))
     return counts
-
-
-def rebuild_index(articles_dir: Path, threshold: float) -> DedupIndex:
-    """The duplicate index from the data: originals first (earliest ingested first), each
-    row's `duplicate_of` kept as the data says it."""
-    columns = ["article_id", "content_hash", "title_search", "body_search", "duplicate_of", "ingested_at"]
-    entries = []
-    for path in dataset_files(articles_dir):
-        t = pq.ParquetFile(path).read(columns=columns)
-        entries += zip(*(t.column(c).to_pylist() for c in columns))
-    entries.sort(key=lambda e: (e[4] is not None, e[5], e[0]))
-    index = DedupIndex(threshold=threshold)
-    for article_id, content_hash, title, body, duplicate_of, _ in entries:
-        index.remember(article_id, content_hash, f"{title}\n{body}", duplicate_of)
-    return index
 
 
 @task(name="compact-tables", cache_policy=NO_CACHE)

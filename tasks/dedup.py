@@ -304,3 +304,20 @@ def fingerprint_task(batch: BatchState) -> BatchState:
 @task(name="dedup", cache_policy=NO_CACHE, task_run_name="dedup-batch-{batch.batch_no}")
 def dedup_task(index: DedupIndex, batch: BatchState) -> BatchState:
     return batch.advance("dedup", dedup_batch(index, *batch.items))
+
+
+def rebuild_index(articles_dir: Path, threshold: float) -> DedupIndex:
+    """The duplicate index from the data: originals first (earliest ingested first), each
+    row's `duplicate_of` kept as the data says it."""
+    from tasks.write import dataset_files
+
+    columns = ["article_id", "content_hash", "title_search", "body_search", "duplicate_of", "ingested_at"]
+    entries = []
+    for path in dataset_files(articles_dir):
+        t = pq.ParquetFile(path).read(columns=columns)
+        entries += zip(*(t.column(c).to_pylist() for c in columns))
+    entries.sort(key=lambda e: (e[4] is not None, e[5], e[0]))
+    index = DedupIndex(threshold=threshold)
+    for article_id, content_hash, title, body, duplicate_of, _ in entries:
+        index.remember(article_id, content_hash, f"{title}\n{body}", duplicate_of)
+    return index

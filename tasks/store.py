@@ -40,8 +40,26 @@ class StoreLocked(RuntimeError):
 
 
 class StoreDamaged(RuntimeError):
-    """DIR holds versions but no `current` link: which one readers saw is unknown, and
-    nothing may be deleted or written until a person says."""
+    """DIR holds versions but no `current` link, or a file of the current version cannot be
+    read: nothing may be deleted or written until a person says (README: Repair)."""
+
+
+def damaged_files(version: Path, read_all: bool = False) -> list[tuple[Path, str]]:
+    """The Parquet files of a version that cannot be read, and why: each file's footer (what
+    a cut or truncated file loses; cheap enough for every open), or with `read_all` every
+    page of data too (one file in memory at a time)."""
+    import pyarrow.parquet as pq
+
+    damaged = []
+    for path in sorted(version.rglob("*.parquet")):
+        try:
+            if read_all:
+                pq.ParquetFile(path).read()
+            else:
+                pq.read_metadata(path)
+        except Exception as e:  # pyarrow raises several kinds on a bad file
+            damaged.append((path, f"{type(e).__name__}: {e}"[:200]))
+    return damaged
 
 
 def _versions(root: Path) -> list[tuple[int, Path]]:
@@ -108,7 +126,9 @@ class Store:
         self.wait = wait
         self._lock_fd: int | None = None
 
-    def open(self) -> "Store":
+    def open(self, check: bool = True) -> "Store":
+        """Takes the lock and sweeps what crashed runs left; `check`: refuse (StoreDamaged) a
+        current version with a file that cannot be read (off for `khabar repair`)."""
         self.root.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + self.wait
@@ -134,10 +154,22 @@ class Store:
         try:
             self._migrate_flat_layout()
             self._sweep()
+            if check:
+                self._check_current()
         except BaseException:
             self.close()
             raise
         return self
+
+    def _check_current(self) -> None:
+        current = current_version(self.root)
+        damaged = damaged_files(current) if current is not None else []
+        if damaged:
+            path, reason = damaged[0]
+            more = f" and {len(damaged) - 1} more" if len(damaged) > 1 else ""
+            raise StoreDamaged(f"dataset file {path} cannot be read ({reason}){more}; nothing was changed. "
+                               f"`khabar repair --out {self.root}` sets damaged files aside so that the next "
+                               "run of their sources writes their rows again")
 
     def _migrate_flat_layout(self) -> None:
         """DIR written by khabar 0.1 (real articles/ and quarantine/ directories) becomes version 0."""
