@@ -71,8 +71,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     sources = args.sources or ["seeds/"]
     try:
         for source in sources:
-            if not (is_url(source) or (not Path(source).exists() and named_sources(source))):
-                expand_source(source)  # fails early on a missing source
+            named = None if is_url(source) or Path(source).exists() else named_sources(source)
+            for each in named or [source]:
+                if not is_url(each):
+                    expand_source(each)  # fails early on a missing source, named ones too
     except (SourceError, SourcesFileError) as e:
         return _fail(str(e))
     problem = _check_out_dir(Path(args.out))
@@ -113,8 +115,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(str(e))
     except OSError as e:
         return _storage_failure(e, args.out)
-    print_summary(report)
-    print(f"report: {report['report_path']}")
+    # With --json, stdout is one JSON document for a program; the lines for a person go to stderr.
+    human = sys.stderr if args.json else sys.stdout
+    print_summary(report, human)
+    print(f"report: {report['report_path']}", file=human)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0
@@ -249,7 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run batches on a local Dask cluster of N worker processes (default 1: in this process)")
     run.add_argument("--dask", metavar="ADDRESS",
                      help="run batches on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (README: Scale out)")
-    run.add_argument("--json", action="store_true", help="also print the whole run report as JSON")
+    run.add_argument("--json", action="store_true",
+                     help="print the run report as JSON, alone on stdout (the summary goes to stderr)")
     run.set_defaults(func=cmd_run)
     compact = sub.add_parser("compact", help="merge small files and rebuild the duplicate index")
     compact.add_argument("--out", default="data", metavar="DIR", help="dataset directory (default: data/)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -61,20 +62,25 @@ def _entries(path: Path) -> dict[str, list[str]]:
 
 def named_sources(name: str, path: Path | None = None) -> list[str] | None:
     """The paths and URLs a name stands for in sources.yaml, names inside it expanded, or None
-    if it names none. SourcesFileError when the file cannot be read or its names form a cycle."""
+    if it names none; a relative path is the file's (resolved against its directory, not the
+    shell's). SourcesFileError when the file cannot be read or its names form a cycle."""
     path = path or SOURCES_FILE
     if not path.is_file():
         return None
     entries = _entries(path)
+    base = path.resolve().parent
 
     def is_name(source: str) -> bool:
-        return source in entries and not is_url(source) and not Path(source).exists()
+        return source in entries and not is_url(source) and not (base / source).exists()
+
+    def located(source: str) -> str:
+        return source if is_url(source) else str(base / os.path.expanduser(source))
 
     def expand(current: str, trail: list[str]) -> list[str]:
         out = []
         for source in entries[current]:
             if not is_name(source):
-                out.append(source)
+                out.append(located(source))
             elif source in trail:
                 raise SourcesFileError(f"{path}: entry {current!r} leads back to {source!r} "
                                        f"({' -> '.join([*trail, source])})")

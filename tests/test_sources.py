@@ -110,11 +110,12 @@ def test_a_file_is_identified_by_the_hash_of_all_its_bytes_small_or_large(tmp_pa
 def test_named_sources_come_from_sources_yaml(tmp_path):
     from tasks.sources import SOURCES_FILE, named_sources
 
-    assert named_sources("seeds") == ["seeds/"] and SOURCES_FILE.name == "sources.yaml"
+    assert named_sources("seeds") == [str(SOURCES_FILE.parent / "seeds")] and SOURCES_FILE.name == "sources.yaml"
     assert named_sources("no-such-name") is None
     custom = tmp_path / "sources.yaml"
     custom.write_text("sources:\n  wire: [https://a.example/rss.xml, drops/]\n", encoding="utf-8")
-    assert named_sources("wire", custom) == ["https://a.example/rss.xml", "drops/"]
+    # Relative paths are the file's, whatever the current directory.
+    assert named_sources("wire", custom) == ["https://a.example/rss.xml", str(tmp_path / "drops")]
 
 
 def test_a_url_captured_twice_keeps_its_newest_capture_and_quarantines_the_other(tmp_path):
@@ -157,7 +158,7 @@ def test_a_named_source_written_as_one_string_and_names_inside_names_expand(tmp_
     path = tmp_path / "sources.yaml"
     path.write_text("sources:\n  wire: https://a.example/rss.xml\n  all: [wire, drops/]\n", encoding="utf-8")
     assert named_sources("wire", path) == ["https://a.example/rss.xml"]
-    assert named_sources("all", path) == ["https://a.example/rss.xml", "drops/"]
+    assert named_sources("all", path) == ["https://a.example/rss.xml", str(tmp_path / "drops")]
 
 
 def test_khabar_run_on_a_broken_sources_yaml_exits_2_with_one_line(tmp_path, monkeypatch, capsys):
@@ -171,3 +172,22 @@ def test_khabar_run_on_a_broken_sources_yaml_exits_2_with_one_line(tmp_path, mon
     assert main(["run", "loop", "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "leads back to 'loop'" in err and str(path) in err
+
+
+def test_a_named_source_runs_from_any_directory_and_a_missing_one_is_one_line(tmp_path, monkeypatch, capsys):
+    """Issue "First contact" item 4: `cd /tmp && khabar run NAME` finds NAME's paths beside
+    sources.yaml; a named path that does not exist is one line, exit 2."""
+    import tasks.sources
+    from flows.cli import main
+
+    (tmp_path / "project" / "pages").mkdir(parents=True)
+    path = tmp_path / "project" / "sources.yaml"
+    path.write_text("sources:\n  here: [pages/]\n  gone: [missing/]\n", encoding="utf-8")
+    monkeypatch.setattr(tasks.sources, "SOURCES_FILE", path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert tasks.sources.named_sources("here") == [str(tmp_path / "project" / "pages")]
+    assert main(["run", "gone", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "missing" in err
