@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tasks.faults import crash_point
-from tasks.write import fsync_dir as _fsync_dir
+from tasks.write import fsync_dir as _fsync_dir, keep_schema_files
 
 VERSIONS, CURRENT, LOCK = ".versions", "current", ".lock"
 TABLES = ("articles", "quarantine")
@@ -231,6 +231,7 @@ class Store:
 
     def commit(self, staging: Staging) -> Path:
         """Make the staged version the current one, in one atomic rename."""
+        keep_schema_files(staging.path)
         versions = _versions(self.root)
         number = versions[-1][0] + 1 if versions else 1
         for dirpath, _, _ in os.walk(staging.path):

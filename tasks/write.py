@@ -194,6 +194,26 @@ def write_partitioned(articles: pa.Table, dataset_dir: Path, name: str) -> list[
     return paths
 
 
+# A table with no rows still has this one file, carrying its schema: without any file pandas
+# reads no columns and DuckDB's glob fails.
+SCHEMA_FILE = "part-empty.parquet"
+
+
+def keep_schema_files(version: Path) -> None:
+    """Each table of a version about to be committed has at least one file (SCHEMA_FILE when
+    it has no rows, in the partition of undated rows for articles); once it has rows, the
+    empty file goes."""
+    for table, schema, home in ((ARTICLES_DIR, ARTICLES, Path(ARTICLES_DIR) / f"{PARTITION_COLUMN}={UNKNOWN_MONTH}"),
+                                (QUARANTINE_DIR, QUARANTINE, Path(QUARANTINE_DIR))):
+        files = dataset_files(version / table)
+        empty = [p for p in files if p.name == SCHEMA_FILE]
+        if not files:
+            atomic_write_table(schema.empty_table(), version / home / SCHEMA_FILE)
+        elif len(files) > len(empty):
+            for path in empty:
+                path.unlink()
+
+
 def part_name(run: RunContext, batch_no: int) -> str:
     return f"part-{run.started_at:%Y%m%dT%H%M%S}-{run.run_id[:8]}-{batch_no:05d}.parquet"
 

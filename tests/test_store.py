@@ -139,3 +139,25 @@ def test_the_cli_refuses_a_dir_without_current_in_one_line(tmp_path, capsys):
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "current is missing" in err[0]
     assert (tmp_path / "data" / ".versions" / "v000001").is_dir()
+
+
+def test_a_table_without_rows_still_has_a_file_with_its_schema(tmp_path):
+    """Issue "First contact" item 10: pandas, DuckDB and Polars read an empty table's columns;
+    the empty file goes once the table has rows."""
+    import duckdb
+    import pandas as pd
+    import polars as pl
+
+    from schemas.tables import ARTICLES, QUARANTINE
+
+    with Store(tmp_path) as store:
+        store.commit(store.begin("empty"))
+    for table, schema in (("articles", ARTICLES), ("quarantine", QUARANTINE)):
+        assert list(pd.read_parquet(tmp_path / table).columns)[:len(schema.names)] == schema.names
+        glob = str(tmp_path / table / "**" / "*.parquet")
+        assert duckdb.sql(f"select count(*) from read_parquet('{glob}')").fetchall() == [(0,)]
+        assert pl.read_parquet(glob).columns[:len(schema.names)] == schema.names
+    with Store(tmp_path) as store:
+        commit_one(store, "run1", [1, 2])
+    assert rows(tmp_path / "articles") == [1, 2]
+    assert not list((tmp_path / "articles").rglob("part-empty.parquet"))
