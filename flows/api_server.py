@@ -121,7 +121,21 @@ def _start(port: int) -> subprocess.Popen:
         [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent), "--factory",
          "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
          "--log-level", "error", "--lifespan", "on"],
-        env=env, stdin=subprocess.DEVNULL)
+        env=env, stdin=subprocess.DEVNULL, preexec_fn=_dies_with(os.getpid()) if sys.platform == "linux" else None)
+
+
+def _dies_with(parent: int):
+    """In the server's process before it runs: the kernel sends it SIGTERM when the thread
+    that started it ends, so a `khabar` killed with -9 leaves no server behind."""
+    def arm() -> None:
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+        if os.getppid() != parent:        # the parent died before the line above took effect
+            os._exit(1)
+    return arm
 
 
 def _wait_healthy(server: subprocess.Popen, url: str, timeout: float) -> None:

@@ -60,3 +60,42 @@ def test_a_temporary_server_in_its_own_process(tmp_path):
     with sqlite3.connect(tmp_path / "prefect-home" / "prefect.db") as db:
         runs = db.execute("select name, state_type from task_run").fetchall()
     assert [(name.rsplit("-", 1)[0], state) for name, state in runs] == [("double", "COMPLETED")]
+
+
+STARTER = """
+import os, sys, time
+from flows.api_server import _start, free_port
+server = _start(free_port())
+print(server.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux's")
+def test_the_temporary_server_dies_with_a_command_killed_while_it_starts(tmp_path):
+    """Item 9 of "Reliability, second round": SIGKILL a command whose server is starting; the
+    server must not run on (230 MB each, forever)."""
+    import signal
+    import time
+
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"), "PYTHONPATH": str(ROOT)}
+    command = subprocess.Popen([sys.executable, "-c", STARTER], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    server = int(command.stdout.readline())
+    assert _alive(server)
+    command.send_signal(signal.SIGKILL)
+    command.wait()
+    deadline = time.monotonic() + 30
+    while _alive(server) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    alive = _alive(server)
+    if alive:
+        os.kill(server, signal.SIGKILL)
+    assert not alive
