@@ -197,48 +197,102 @@ def header_charset(content_type: str | None) -> str | None:
 
 def warc_html_records(path: Path, max_bytes: int) -> Iterator[WarcRecord]:
     """HTML response records of a WARC, one at a time (memory holds one record). A record
-    that cannot be read (truncated archive) is yielded with its error; the rest of the
-    archive after it cannot be located, so iteration stops there."""
+    that cannot be read (a bad or lying Content-Length, a cut gzip member) is yielded with its
+    error and the byte range skipped, and reading goes on at the next record (the next gzip
+    member, or the next line starting "WARC/1." in a plain archive): every record that can be
+    read is read. Bytes after the last whole record are a truncated one."""
     from warcio.archiveiterator import ArchiveIterator
 
+    size = path.stat().st_size
     with open(path, "rb") as f:
-        records = ArchiveIterator(f)
-        offset = end = 0        # where the current record starts; where the last whole one ended
-        while True:
+        compressed = f.read(2) == b"\x1f\x8b"
+        start = 0
+        while start is not None:
+            f.seek(start)
+            records = ArchiveIterator(f)
+            offset = end = start    # where the current record starts; where the last whole one ended
+            resume = None
             try:
-                record = next(records)
-                if not record.rec_type:
-                    # What warcio makes of a cut gzip member: a record with no type.
-                    yield WarcRecord(None, None, None, end, f"the record after offset {end} is cut short (truncated archive)")
-                    return
-                html = record.rec_type == "response" and record.http_headers is not None and (
-                    (record.http_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
-                    in ("", "text/html", "application/xhtml+xml"))
-                payload = _read_up_to(record.content_stream(), max_bytes + 1) if html else b""
-                # Only after reading: these read the record to its end.
-                offset = records.get_record_offset()
-                end = offset + records.get_record_length()
-                if not html:
-                    continue
-                if len(payload) > max_bytes:
-                    yield WarcRecord(record.rec_headers.get_header("WARC-Target-URI"), None, None, offset,
-                                     f"record larger than {max_bytes} bytes")
-                    continue
-                yield WarcRecord(record.rec_headers.get_header("WARC-Target-URI"),
-                                 _warc_date(record.rec_headers.get_header("WARC-Date")), payload, offset,
-                                 charset=header_charset(record.http_headers.get_header("Content-Type")))
+                while True:
+                    record = next(records)
+                    if not record.rec_type:
+                        # What warcio makes of a cut gzip member: a record with no type.
+                        raise ValueError("a gzip member is cut short")
+                    html = record.rec_type == "response" and record.http_headers is not None and (
+                        (record.http_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
+                        in ("", "text/html", "application/xhtml+xml"))
+                    payload = _read_up_to(record.content_stream(), max_bytes + 1) if html else b""
+                    # Only after reading: these read the record to its end.
+                    offset = records.get_record_offset()      # warcio counts from the file start
+                    end = max(end, offset + records.get_record_length())
+                    if not compressed and (record.length or 0) > size - offset:
+                        # A plain archive has no member to stop a lying length: it swallowed what follows.
+                        resume = _next_warc_record(f, offset + 1, compressed)
+                        yield WarcRecord(None, None, None, offset, f"the record at offset {offset} declares "
+                                         f"Content-Length {record.length}, more than the {size - offset} bytes left; "
+                                         f"{_skipped(offset, resume, size)}")
+                        break
+                    if not html:
+                        continue
+                    uri = record.rec_headers.get_header("WARC-Target-URI")
+                    if len(payload) > max_bytes:
+                        yield WarcRecord(uri, None, None, offset, f"record larger than {max_bytes} bytes")
+                        continue
+                    yield WarcRecord(uri, _warc_date(record.rec_headers.get_header("WARC-Date")), payload, offset,
+                                     charset=header_charset(record.http_headers.get_header("Content-Type")))
             except StopIteration:
                 # warcio ends quietly at a cut record: bytes left after the last whole record
                 # are a truncated one, and it is an input that must not vanish.
-                size = path.stat().st_size
                 if size - end > 4:
                     yield WarcRecord(None, None, None, end, f"the archive ends with {size - end} bytes that are not "
                                      "a whole record (truncated)")
-                return
-            except Exception as e:  # warcio raises several kinds on a cut archive
-                yield WarcRecord(None, None, None, offset, f"unreadable record after offset {offset}: "
-                                 f"{type(e).__name__}: {e}"[:300])
-                return
+            except Exception as e:  # warcio raises several kinds on a bad record
+                # A negative length can make warcio's offsets run backwards: never before `start`.
+                bad = max(start, end)
+                resume = _next_warc_record(f, bad + 1, compressed)
+                yield WarcRecord(None, None, None, bad, f"unreadable record at offset {bad}: "
+                                 f"{type(e).__name__}: {e}"[:200] + f"; {_skipped(bad, resume, size)}")
+            # Each restart is further on in the file: the loop ends.
+            start = resume if resume is not None and resume > start else None
+
+
+def _skipped(offset: int, resume: int | None, size: int) -> str:
+    if resume is None:
+        return f"bytes {offset}-{size} skipped, no record after them"
+    return f"bytes {offset}-{resume} skipped, reading went on at the next record"
+
+
+# How far ahead a resynchronisation looks at once.
+_SCAN_CHUNK = 1 << 20
+
+
+def _next_warc_record(f, position: int, compressed: bool) -> int | None:
+    """Where the next record after `position` starts: a gzip member that opens with "WARC/",
+    or in a plain archive a line that starts "WARC/1."."""
+    import zlib
+
+    marker = b"\x1f\x8b\x08" if compressed else b"\nWARC/1."
+    while True:
+        f.seek(max(0, position - 1))
+        chunk = f.read(_SCAN_CHUNK + len(marker))
+        if len(chunk) < len(marker):
+            return None
+        found = chunk.find(marker)
+        while found >= 0:
+            candidate = max(0, position - 1) + found + (0 if compressed else 1)
+            if candidate >= position:
+                if not compressed:
+                    return candidate
+                f.seek(candidate)
+                try:
+                    if zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(f.read(4096), 5) == b"WARC/":
+                        return candidate
+                except zlib.error:
+                    pass
+            found = chunk.find(marker, found + 1)
+        if len(chunk) < _SCAN_CHUNK + len(marker):
+            return None
+        position = max(0, position - 1) + _SCAN_CHUNK
 
 
 def _read_up_to(stream, limit: int) -> bytes:

@@ -191,3 +191,66 @@ def test_a_named_source_runs_from_any_directory_and_a_missing_one_is_one_line(tm
     assert main(["run", "gone", "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "missing" in err
+
+
+def _warc_with_a_lying_length(gzipped: bool, length: bytes) -> bytes:
+    """Three HTML responses; the second declares `length` as its Content-Length."""
+    import re
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    members = []
+    for i in range(3):
+        buffer = BytesIO()
+        writer = WARCWriter(buffer, gzip=False)
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(f"{BASE}/{i}", "response", http_headers=headers,
+                                                      payload=BytesIO(article(f"خبر رقم {i}").encode())))
+        data = buffer.getvalue()
+        if i == 1:
+            data = re.sub(rb"\r\nContent-Length: \d+\r\n", b"\r\nContent-Length: " + length + b"\r\n", data, count=1)
+        members.append(gzip.compress(data) if gzipped else data)
+    return b"".join(members)
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+@pytest.mark.parametrize("length", [b"1000000000000000", b"-5", b"abc"])
+def test_a_record_with_a_bad_length_does_not_swallow_the_records_after_it(tmp_path, gzipped, length):
+    """Item 3 of "Reliability, second round": the reader resynchronises on the next record;
+    the bad one is a row naming the bytes skipped."""
+    warc = tmp_path / ("bad.warc.gz" if gzipped else "bad.warc")
+    warc.write_bytes(_warc_with_a_lying_length(gzipped, length))
+    records = list(warc_html_records(warc, 2**20))
+    good = [r.url for r in records if r.payload is not None]
+    assert f"{BASE}/0" in good and f"{BASE}/2" in good
+    assert any(r.error and "skipped" in r.error for r in records) or good == [f"{BASE}/{i}" for i in range(3)]
+    found = discover([str(warc)], set(), tmp_path / "raw")
+    assert {r.url for r in found.new} >= {f"{BASE}/0", f"{BASE}/2"}
+
+
+def test_a_garbled_warc_is_read_to_its_end_whatever_its_bytes(tmp_path):
+    """Resynchronising always moves forward: 60 archives with bytes overwritten at random
+    places (fixed seed) each end, and every record's row names a place in the file."""
+    import random
+    import threading
+
+    rng = random.Random(7)
+    clean = _warc_with_a_lying_length(True, b"10") + _warc_with_a_lying_length(False, b"abc")
+    results = []
+
+    def read_all():
+        for n in range(60):
+            data = bytearray(clean)
+            for _ in range(rng.randint(1, 6)):
+                at = rng.randrange(len(data))
+                data[at:at + 8] = bytes(rng.randrange(256) for _ in range(8))
+            path = tmp_path / f"g{n}.warc"
+            path.write_bytes(bytes(data))
+            results.append([r.offset for r in warc_html_records(path, 2**20)])
+
+    reader = threading.Thread(target=read_all, daemon=True)
+    reader.start()
+    reader.join(timeout=60)
+    assert not reader.is_alive() and len(results) == 60
+    assert all(0 <= offset <= len(clean) for offsets in results for offset in offsets)
