@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from schemas.tables import code_commit
 from tasks.records import InputRef, Rejection, StageStats
 
 QUARANTINED_LISTED = 50
@@ -88,7 +89,7 @@ class RunReport:
         for stats in self.stages.values():
             removed.update(stats.removed_by_rule)
         return {
-            "run_id": self.run_id, "pipeline_version": self.pipeline_version,
+            "run_id": self.run_id, "pipeline_version": self.pipeline_version, "code_commit": code_commit(),
             "started_at": self.started_at.isoformat(), "finished_at": finished.isoformat(),
             "sources": self.sources, "out": self.out,
             "inputs": self.inputs, "documents_with_articles": self.documents_with_articles,

@@ -7,9 +7,39 @@ travels into every Parquet file that is written.
 """
 from __future__ import annotations
 
+import subprocess
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
 import pyarrow as pa
 
-PIPELINE_VERSION = "0.3.0"
+
+def _package_version() -> str:
+    """pyproject.toml's version, as the installed package's metadata gives it: one source."""
+    try:
+        return version("khabar")
+    except PackageNotFoundError:          # run from a checkout that was never installed
+        return "0+unknown"
+
+
+PIPELINE_VERSION = _package_version()
+
+
+@cache
+def code_commit() -> str:
+    """The git commit of the code that runs (with "-dirty" when the tree has changes), or
+    "unknown" outside a git checkout; recorded in the run report and every file written."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
+        if head.returncode != 0:
+            return "unknown"
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=5)
+        return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
 
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 

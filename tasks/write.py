@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from schemas.tables import ARTICLES, PARTITION_COLUMN, QUARANTINE, UNKNOWN_MONTH
+from schemas.tables import ARTICLES, PARTITION_COLUMN, PIPELINE_VERSION, QUARANTINE, UNKNOWN_MONTH, code_commit
 from tasks.faults import crash_point
 from tasks.records import RETRIED_REASONS, Rejection, RunContext, StageResult, StageStats
 
@@ -40,7 +40,11 @@ def fsync_dir(path: Path) -> None:
 
 
 def atomic_write_table(table: pa.Table, path: Path) -> Path:
+    """Written beside and renamed over `path`; the file's metadata names the khabar version and
+    commit that wrote it."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"khabar_version": PIPELINE_VERSION.encode(),
+                                           b"khabar_commit": code_commit().encode()})
     tmp = path.with_name(f".{path.name}.tmp")
     pq.write_table(table, tmp, compression=COMPRESSION)
     with open(tmp, "rb") as f:

@@ -109,3 +109,25 @@ def test_a_batch_of_new_inputs_reads_no_file_written_before_it(tmp_path, monkeyp
     # Without what was written, every earlier file is looked through.
     write_batch(pa.Table.from_pylist([row("/d", "d1")], schema=ARTICLES), [], tmp_path, RUN, 2)
     assert earlier <= set(opened)
+
+
+def test_rows_and_files_name_the_package_version_and_the_commit(tmp_path):
+    """Issue "First contact" item 11: one version source (the package's metadata), and the
+    git commit of the code in every file written."""
+    import subprocess
+    from importlib.metadata import version
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from schemas.tables import PIPELINE_VERSION, code_commit
+    from tasks.write import atomic_write_table
+
+    assert PIPELINE_VERSION == version("khabar")
+    root = Path(__file__).resolve().parent.parent
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
+    assert code_commit().removesuffix("-dirty") == (head or "unknown")
+    path = atomic_write_table(pa.table({"x": [1]}), tmp_path / "a.parquet")
+    metadata = pq.read_schema(path).metadata
+    assert metadata[b"khabar_version"].decode() == PIPELINE_VERSION
+    assert metadata[b"khabar_commit"].decode() == code_commit()
