@@ -105,6 +105,13 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
         return data.decode("utf-16"), "utf-16"
     if b"\x00" in data[:4096]:
         raise ExtractError("binary_input", "the file holds NUL bytes: binary data, not a page")
+    if not data.isascii():
+        # Non-ASCII bytes that form valid UTF-8 are UTF-8 whatever a label says: a legacy
+        # encoding's text almost never happens to be valid UTF-8, and a wrong label is common.
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
     declared = (declared or _declared_charset(data) or "").lower()
     if declared in _NEVER_FAILING_WESTERN and not data.isascii():
         declared = ""                # judged by the bytes: these labels decode anything, wrongly

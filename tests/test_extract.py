@@ -233,3 +233,15 @@ def test_a_table_inside_an_html_article_is_part_of_its_text():
     (article,) = strip_page(page).articles
     assert any("الجيزة" in p for p in article.paragraphs)
     assert not any(set(p) <= set("|-: ") for p in article.paragraphs)    # no "|---|---|" rule line
+
+
+@pytest.mark.parametrize("label", ["x-mac-arabic", "koi8-r", "windows-1256", "iso-8859-6"])
+def test_utf8_bytes_are_utf8_whatever_the_label_says(label):
+    """Item 15 of "Reliability, second round": a UTF-8 page labelled with a legacy charset
+    (by the HTTP header or its own meta) is read as UTF-8, not written as mojibake."""
+    html = (f"<html><head><meta charset='{label}'><title>خبر</title></head><body><article>"
+            + "".join(f"<p>{ARABIC} في الفقرة رقم {i}، وهذا نص طويل بما يكفي ليعد جزءا من المقال.</p>" for i in range(5))
+            + "</article></body></html>").encode("utf-8")
+    for declared in (label, None):
+        text, encoding = decode(html, declared)
+        assert encoding == "utf-8" and ARABIC in text
