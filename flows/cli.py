@@ -55,6 +55,8 @@ def _storage_failure(e: OSError, out: str) -> int:
 
 
 def _check_out_dir(out: Path) -> str | None:
+    if out.exists() and not out.is_dir():
+        return f"--out {out} is a file, not a directory: give a directory for the dataset"
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=out, prefix=".probe-"):
@@ -231,8 +233,15 @@ def cmd_repair(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    from schemas.tables import PIPELINE_VERSION, code_commit
+
+    return f"khabar {PIPELINE_VERSION} ({code_commit()})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="khabar", description="Arabic news pages → clean, validated articles in Parquet.")
+    parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="ingest sources into a dataset directory")
     run.add_argument("sources", nargs="*", metavar="SOURCE",

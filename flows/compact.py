@@ -101,6 +101,8 @@ def compact(out: str = "data", duplicate_threshold: float = DEFAULT_THRESHOLD, l
         except BaseException:
             store.abandon(staging)
             raise
-    logger.info("compacted into %s: %s; dedup index rebuilt with %d articles", version.name, stats, indexed)
+    logger.info("compacted into %s: %s; dedup index rebuilt with %d articles", version.name,
+                ", ".join(f"{table} files {c.get('files_before', 0)} -> {c.get('files_after', 0)}"
+                          for table, c in stats.items()), indexed)
     return {"version": version.name, **stats, "indexed": indexed}
 

@@ -91,8 +91,9 @@ class Inputs:
 
     def _count(self, found: Discovery) -> None:
         self.report.inputs, self.report.unchanged = found.inputs, len(found.unchanged)
-        self.log("%d inputs: %d new, %d unchanged since an earlier run, %d failed before extraction",
-                 found.inputs, len(found.new), len(found.unchanged), len(found.rejections))
+        self.log("%d input%s: %d new, %d unchanged since an earlier run, %d failed before extraction",
+                 found.inputs, "" if found.inputs == 1 else "s", len(found.new), len(found.unchanged),
+                 len(found.rejections))
         # Inputs failing exactly as they did in an earlier run are quarantined again in the
         # report, but their rows are already in the dataset: they are not rewritten.
         recorded = recorded_rejections(self.out, found.rejections)

@@ -39,3 +39,20 @@ def test_a_second_run_on_the_same_dir_is_refused_with_the_holders_pid(tmp_path, 
     assert other.returncode == 2
     assert f"another khabar run is writing to {tmp_path / 'data'} (pid {os.getpid()})" in other.stderr
     assert "Traceback" not in other.stderr
+
+
+def test_version_and_an_out_that_is_a_file(tmp_path, capsys):
+    """Issue "First contact" item 13 (part): --version names the package version and commit;
+    --out naming a file says so in one line, exit 2."""
+    import pytest
+
+    from schemas.tables import PIPELINE_VERSION
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith(f"khabar {PIPELINE_VERSION} (")
+    afile = tmp_path / "passwd"
+    afile.write_text("x")
+    assert main(["run", str(tmp_path), "--out", str(afile)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is a file, not a directory" in err
