@@ -15,7 +15,8 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.records import InputRef, Rejection, input_rejection, uri_of_path
-from tasks.sources import feed_links, is_url, is_warc, named_sources, sitemap_links, url_list, warc_html_records, xml_kind
+from tasks.sources import (feed_links, is_url, is_warc, named_sources, sitemap_links, starts_as_url_list, url_list,
+                           warc_html_records, xml_kind)
 
 # Files a crawler or an editor leaves beside pages; never inputs.
 _IGNORED_PREFIXES = (".", "_", "~")
@@ -162,10 +163,14 @@ class _Walker:
         if is_warc(head):
             self.warc(path)
             return
-        urls = url_list(head) if len(head) < SNIFF_BYTES else None
-        if urls:
-            for url in urls:
+        listed = url_list(head if len(head) < SNIFF_BYTES else path.read_bytes()) if starts_as_url_list(head) else None
+        if listed is not None:
+            for url in listed.urls:
                 self.add_url(url)
+            for number, line, reason in listed.bad:
+                self.found.rejections.append(input_rejection(
+                    f"{uri_of_path(path)}#line={number}", "discover", reason,
+                    f"line {number} of a URL list is not an http(s) URL: {line[:200]}"))
             return
         # A file shorter than the sniffed head is read whole already.
         doc_id, size = (hashlib.sha256(head).hexdigest(), len(head)) if len(head) < SNIFF_BYTES else file_digest(path)

@@ -21,7 +21,6 @@ from typing import Iterator
 import yaml
 
 SOURCES_FILE = Path(__file__).resolve().parent.parent / "sources.yaml"
-MAX_URLS_PER_SOURCE = 100_000
 MAX_XML_BYTES = 50 * 2**20          # a sitemap is at most 50 MB uncompressed (sitemaps.org)
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
@@ -92,25 +91,47 @@ def named_sources(name: str, path: Path | None = None) -> list[str] | None:
 
 
 # -- URL lists ---------------------------------------------------------------------------
-def url_list(data: bytes) -> list[str] | None:
-    """The URLs of a text file that holds only URLs (blank lines and # comments allowed),
-    else None (it is a page)."""
-    # Every page of a crawl passes here: most are told apart by their first line, read from
-    # the head alone (its last line may be cut, so it is left out unless the head is all).
-    head = data[:4096].decode("utf-8", "ignore").splitlines()
-    head = head if len(data) <= 4096 else head[:-1]
-    first = next((ln.strip() for ln in head if ln.strip() and not ln.strip().startswith("#")), None)
-    if first is not None and not is_url(first):
+# A line that is a URI of any scheme ("https://…", "ftp://…", "javascript:…").
+_URI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
+
+
+@dataclass(frozen=True)
+class UrlList:
+    urls: list[str]                            # the http(s) URLs, in order
+    bad: list[tuple[int, str, str]]            # (line number, line, reason) of the other lines
+
+
+def starts_as_url_list(head: bytes) -> bool:
+    """Whether a file's first non-comment line is a URI, or the head holds none (undecided):
+    every page of a crawl passes here, and this is all most of them cost (the last line of a
+    cut head is left out)."""
+    lines = head[:4096].decode("utf-8", "ignore").splitlines()
+    lines = lines if len(head) <= 4096 else lines[:-1]
+    first = next((ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")), None)
+    return first is None or bool(_URI.match(first))
+
+
+def url_list(data: bytes) -> UrlList | None:
+    """A text file most of whose lines are URIs (blank lines and # comments aside), whatever
+    its size: its http(s) URLs, and each other line with its reason (`unsupported_scheme`,
+    `not_a_url`) to be quarantined on its own; else None (it is a page)."""
+    if not starts_as_url_list(data):
         return None
     try:
-        text = data[: 4 * 2**20].decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    lines = [ln.strip() for ln in text.splitlines()]
-    lines = [ln for ln in lines if ln and not ln.startswith("#")]
-    if not lines or not all(is_url(ln) for ln in lines):
+    entries = [(n, ln.strip()) for n, ln in enumerate(text.splitlines(), start=1)
+               if ln.strip() and not ln.strip().startswith("#")]
+    if sum(1 for _, ln in entries if _URI.match(ln)) * 2 <= len(entries):
         return None
-    return lines[:MAX_URLS_PER_SOURCE]
+    urls, bad = [], []
+    for n, line in entries:
+        if is_url(line):
+            urls.append(line)
+        else:
+            bad.append((n, line, "unsupported_scheme" if _URI.match(line) else "not_a_url"))
+    return UrlList(urls, bad)
 
 
 # -- feeds and sitemaps ------------------------------------------------------------------
@@ -142,7 +163,7 @@ def feed_links(data: bytes) -> list[str]:
         link = entry.get("link")
         if link and is_url(link) and link not in links:
             links.append(link)
-    return links[:MAX_URLS_PER_SOURCE]
+    return links
 
 
 def sitemap_links(data: bytes) -> tuple[list[str], list[str]]:
@@ -161,7 +182,7 @@ def sitemap_links(data: bytes) -> tuple[list[str], list[str]]:
         if not is_url(url):
             continue
         (children if parent == "sitemap" else pages).append(url)
-    return pages[:MAX_URLS_PER_SOURCE], children[:MAX_URLS_PER_SOURCE]
+    return pages, children
 
 
 # -- WARC --------------------------------------------------------------------------------

@@ -32,15 +32,20 @@ def write_warc(path, pages, truncate_at=None):
 
 
 def test_url_lists_feeds_and_sitemaps_are_told_apart_by_content():
-    assert url_list(b"# wire\nhttps://a.example/1\n\nhttp://b.example/2\n") == ["https://a.example/1", "http://b.example/2"]
-    assert url_list("خبر\nhttps://a.example/1".encode()) is None
+    def urls(data):
+        listed = url_list(data)
+        return listed.urls if listed is not None else None
+
+    assert urls(b"# wire\nhttps://a.example/1\n\nhttp://b.example/2\n") == ["https://a.example/1", "http://b.example/2"]
+    assert urls("خبر\nhttps://a.example/1".encode()) is None
     # Decided on the first line when it is not a URL, but a long comment header, a URL cut at
     # the end of the sniffed head and a last non-URL line are judged on the whole file.
     header = b"# " + b"x" * 5000 + b"\n"
-    assert url_list(header + b"https://a.example/1\n") == ["https://a.example/1"]
-    assert url_list(b"\n" * 4092 + b"https://a.example/1\n") == ["https://a.example/1"]     # head ends "http"
-    assert url_list(b"https://a.example/1\nhttps://a.example/2\n" + "خبر".encode()) is None
-    assert url_list(b"\r\n# wire\rhttps://a.example/1\r") == ["https://a.example/1"]
+    assert urls(header + b"https://a.example/1\n") == ["https://a.example/1"]
+    assert urls(b"\n" * 4092 + b"https://a.example/1\n") == ["https://a.example/1"]     # head ends "http"
+    assert urls(b"\r\n# wire\rhttps://a.example/1\r") == ["https://a.example/1"]
+    # A page that starts with its own URL is a page: most of its lines are text.
+    assert urls(("https://a.example/1\n" + "خبر عاجل من العاصمة\n" * 3).encode()) is None
     assert xml_kind(rss(BASE, ["/a"])) == "feed" and xml_kind(urlset(BASE, ["/a"])) == "sitemap"
     assert xml_kind(gzip.compress(urlset(BASE, ["/a"]))) == "sitemap"
     assert feed_links(rss(BASE, ["/a", "/b", "/a"])) == [f"{BASE}/a", f"{BASE}/b"]
@@ -254,3 +259,22 @@ def test_a_garbled_warc_is_read_to_its_end_whatever_its_bytes(tmp_path):
     reader.join(timeout=60)
     assert not reader.is_alive() and len(results) == 60
     assert all(0 <= offset <= len(clean) for offsets in results for offset in offsets)
+
+
+def test_a_url_list_of_any_size_keeps_every_url_and_quarantines_each_bad_line(tmp_path):
+    """Items 16 and 17 of "Reliability, second round": a list over 64 KB, or with a file://,
+    javascript: or ftp:// line, is still a list; every URL is kept (no cap); each bad line
+    is its own quarantine row."""
+    many = [f"https://news.example/{i}" for i in range(120_000)]
+    lines = many[:3] + ["file:///etc/passwd", "javascript:alert(1)", "ftp://news.example/x"] + many[3:]
+    path = tmp_path / "urls.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert path.stat().st_size > 64 * 1024
+    listed = url_list(path.read_bytes())
+    assert listed.urls == many
+    assert [(n, reason) for n, _, reason in listed.bad] == [(4, "unsupported_scheme"), (5, "unsupported_scheme"),
+                                                             (6, "unsupported_scheme")]
+    found = discover([str(path)], set())
+    assert len(found.urls) == 120_000
+    assert sorted((r.reason, r.source_uri.rsplit("#", 1)[1]) for r in found.rejections) == [
+        ("unsupported_scheme", "line=4"), ("unsupported_scheme", "line=5"), ("unsupported_scheme", "line=6")]
