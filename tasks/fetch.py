@@ -189,7 +189,12 @@ class Fetcher:
                 if response[0] >= 500:
                     rules = Protego.parse("User-agent: *\nDisallow: /")   # as search engines do
             except FetchError as e:
-                rules = None if not e.transient else Protego.parse("User-agent: *\nDisallow: /")
+                if e.transient:
+                    # Not remembered: the fetch's retry asks for robots.txt again.
+                    raise FetchError("robots_unreachable", f"robots.txt of {origin} could not be fetched "
+                                     f"({e.reason}: {e.detail}); no page of the site is fetched without it",
+                                     transient=True) from None
+                rules = None
             with self._lock:
                 self._robots[origin] = rules
         rules = self._robots[origin]

@@ -114,3 +114,20 @@ def test_a_request_has_a_total_deadline_however_slowly_the_bytes_come(tmp_path, 
         assert time.monotonic() - started < 4
     finally:
         fetcher.close()
+
+
+def test_a_site_that_cannot_be_reached_is_unreachable_not_disallowed(tmp_path):
+    """Item 18 of "Reliability, second round" and "First contact" item 5: when robots.txt
+    cannot be fetched (nothing listens), the page is `robots_unreachable`, transient (the
+    retry asks again), not `robots_disallowed`."""
+    import socket
+
+    with socket.socket() as s:              # a port on 127.0.0.1 that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    fetcher = Fetcher(FetchPolicy.from_settings(TEST_FETCH), tmp_path / "raw")
+    try:
+        assert reason(fetcher, f"http://127.0.0.1:{port}/news/1.html") == ("robots_unreachable", True)
+        assert f"http://127.0.0.1:{port}" not in fetcher._robots     # asked again on the retry
+    finally:
+        fetcher.close()
