@@ -19,6 +19,7 @@ from pathlib import Path
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
+EXIT_INPUTS_FAILED = 3
 # Errors of the disk the dataset is on, not of khabar: the user frees space or fixes the mount.
 STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
 
@@ -29,12 +30,15 @@ def _fail(message: str, status: int = EXIT_USAGE) -> int:
 
 
 class _NoStorageTracebacks(logging.Filter):
-    """On the terminal a full or read-only disk is the CLI's one line, not Prefect's
-    tracebacks of the task and the flow (they are still logged, without the stack)."""
+    """On the terminal a full or read-only disk, or a run whose inputs failed, is the CLI's
+    one line, not Prefect's tracebacks of the task and the flow (still logged, without the
+    stack)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        from flows.ingest import TooManyFailed
+
         error = record.exc_info[1] if record.exc_info else None
-        if isinstance(error, OSError) and error.errno in STORAGE_ERRNOS:
+        if (isinstance(error, OSError) and error.errno in STORAGE_ERRNOS) or isinstance(error, TooManyFailed):
             record.exc_info, record.exc_text = None, None
         return True
 
@@ -90,6 +94,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(str(e))
     if args.batch_size < 1:
         return _fail("--batch-size must be at least 1")
+    if not 0 < args.max_failed_share <= 1:
+        return _fail("--max-failed-share must be more than 0 and at most 1")
     if args.workers < 1:
         return _fail("--workers must be at least 1")
     if args.dask:
@@ -100,7 +106,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return _fail(problem)
 
     from flows.api_server import ServerDidNotStart, prefect_api
-    from flows.ingest import ingest
+    from flows.ingest import TooManyFailed, ingest
     from flows.report import AccountingError
     from flows.terminal import print_summary, progress_display
 
@@ -110,13 +116,17 @@ def cmd_run(args: argparse.Namespace) -> int:
             report = ingest(sources=sources, out=args.out, batch_size=args.batch_size, non_arabic=args.non_arabic,
                             duplicate_threshold=args.duplicate_threshold,
                             fetch={"allow_private": args.allow_private, "min_interval": args.host_interval},
-                            workers=args.workers, dask=args.dask)
+                            workers=args.workers, dask=args.dask,
+                            max_failed_share=args.max_failed_share)
     except AccountingError as e:
         return _fail(str(e), EXIT_FAILED)
     except (ServerDidNotStart, StoreLocked, StoreDamaged) as e:
         return _fail(str(e))
     except OSError as e:
         return _storage_failure(e, args.out)
+    except TooManyFailed as e:
+        print_summary(e.summary, sys.stderr)
+        return _fail(str(e), EXIT_INPUTS_FAILED)
     # With --json, stdout is one JSON document for a program; the lines for a person go to stderr.
     human = sys.stderr if args.json else sys.stdout
     print_summary(report, human)
@@ -262,6 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run batches on a local Dask cluster of N worker processes (default 1: in this process)")
     run.add_argument("--dask", metavar="ADDRESS",
                      help="run batches on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (README: Scale out)")
+    run.add_argument("--max-failed-share", type=float, default=1.0, metavar="S",
+                     help="exit 3 (and a Failed run in Prefect) when at least this share of the inputs failed "
+                          "before extraction (default 1.0: only when all did)")
     run.add_argument("--json", action="store_true",
                      help="print the run report as JSON, alone on stdout (the summary goes to stderr)")
     run.set_defaults(func=cmd_run)

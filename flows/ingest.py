@@ -43,7 +43,8 @@ def commit_task(store: Store, staging: Staging, index: DedupIndex) -> str:
 @flow(name="ingest", flow_run_name="ingest-{out}")
 def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int = DEFAULT_BATCH_SIZE,
            non_arabic: str = "keep", duplicate_threshold: float = DEFAULT_THRESHOLD,
-           fetch: dict | None = None, lock_wait: float = 0.0, workers: int = 1, dask: str | None = None) -> dict:
+           fetch: dict | None = None, lock_wait: float = 0.0, workers: int = 1, dask: str | None = None,
+           max_failed_share: float = 1.0) -> dict:
     """`sources`: files, directories, globs, WARC archives, URL lists, page/feed/sitemap URLs
     or names from sources.yaml. `non_arabic`: keep pages that are not mostly Arabic (flagged
     by `language`) or quarantine them (reason not_arabic). `duplicate_threshold`: estimated
@@ -51,7 +52,10 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
     `fetch`: FetchPolicy settings (timeouts, limits, per-host rate, allow_private …).
     `lock_wait`: seconds to wait for another run writing to `out` before giving up.
     `workers`: more than 1 runs batches on a local Dask cluster of that many processes;
-    `dask`: the address of an existing Dask scheduler to run them on instead."""
+    `dask`: the address of an existing Dask scheduler to run them on instead.
+    `max_failed_share`: a run in which at least this share of the inputs failed before
+    extraction (unreadable, not fetched) is Failed, its rows written all the same (1.0: only
+    when every input failed: an offline run is not green)."""
     logger = get_run_logger()
     quiet_task_run_completions()
     run = RunContext(run_id=flow_run.id or str(uuid.uuid4()), started_at=datetime.now(timezone.utc),
@@ -96,7 +100,20 @@ def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int =
     summary = report.as_dict()
     summary["report_path"] = str(write_report(summary, Path(out), run))
     publish_run_artifacts(summary, run.label)
+    failed = len(inputs.found.rejections)
+    if report.inputs and failed / report.inputs >= max_failed_share:
+        raise TooManyFailed(f"{failed} of {report.inputs} inputs failed before extraction (share "
+                            f"{failed / report.inputs:.2f} >= --max-failed-share {max_failed_share:g}); their "
+                            f"quarantine rows are written, reasons in {summary['report_path']}", summary)
     return summary
+
+
+class TooManyFailed(RuntimeError):
+    """The run wrote what it could, but too many inputs failed before extraction: Failed."""
+
+    def __init__(self, message: str, summary: dict):
+        super().__init__(message)
+        self.summary = summary
 
 
 class DataDocs:
