@@ -2,7 +2,8 @@
 (validate.py) and Data Docs (data_docs.py) share.
 
 The suite is schemas/expectations.json plus what the Arrow schema implies (every column
-exists, non-nullable columns have no nulls), so the two cannot drift apart. Great
+exists, non-nullable columns have no nulls) and the title bounds normalize applies, so
+none of them can drift apart. Great
 Expectations takes 11-14 s to import: it is imported on first use, and one context serves
 the whole process (a run, or a Dask worker's runs), not one per batch.
 """
@@ -27,6 +28,12 @@ def suite_config(schema: pa.Schema = ARTICLES, path: Path = SUITE_PATH) -> dict:
                 "kwargs": {"column_set": schema.names, "exact_match": True}}]
     derived += [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": f.name}}
                 for f in schema if not f.nullable]
+    if "title" in schema.names:
+        # The bounds normalize keeps a title within (it nulls one outside them, with a warning).
+        from tasks.normalize import TITLE_MAX_CHARS, TITLE_MIN_CHARS
+
+        derived.append({"type": "expect_column_value_lengths_to_be_between",
+                        "kwargs": {"column": "title", "min_value": TITLE_MIN_CHARS, "max_value": TITLE_MAX_CHARS}})
     config["expectations"] = derived + config["expectations"]
     return config
 
