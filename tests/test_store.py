@@ -161,3 +161,22 @@ def test_a_table_without_rows_still_has_a_file_with_its_schema(tmp_path):
         commit_one(store, "run1", [1, 2])
     assert rows(tmp_path / "articles") == [1, 2]
     assert not list((tmp_path / "articles").rglob("part-empty.parquet"))
+
+
+def test_a_reader_that_resolved_the_link_reads_through_the_next_commit(tmp_path):
+    """Item 4 of "Reliability, second round", the documented reader pattern: resolve
+    DIR/articles once; the files listed stay readable after the next commit, even one that
+    replaces every file (a compact), and go when the version is pruned two commits later."""
+    with Store(tmp_path) as store:
+        commit_one(store, "run1", [1, 2])
+    resolved = ds.dataset((tmp_path / "articles").resolve(), format="parquet")
+    with Store(tmp_path) as store:
+        staging = store.begin("compact", carry_over=False)      # every file replaced
+        stage_file(staging, "merged.parquet", [1, 2, 3])
+        store.commit(staging)
+    assert sorted(resolved.to_table().column("x").to_pylist()) == [1, 2]
+    assert rows(tmp_path / "articles") == [1, 2, 3]
+    with Store(tmp_path) as store:
+        commit_one(store, "run3", [4])
+    with pytest.raises(OSError):                                 # two commits on: pruned
+        resolved.to_table()
