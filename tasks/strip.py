@@ -12,6 +12,7 @@ import numpy as np
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.arabic import token_count
 from tasks.content import (CONTENT_THRESHOLD, LISTING_THRESHOLD, features, listing_features, listing_probability,
                            predict_content)
 from tasks.language import identify, stopwords
@@ -158,7 +159,7 @@ def keep_likeliest_paragraph(judged: list[Line]) -> None:
     without an article."""
     if any(line.main for line in judged):
         return
-    prose = [line for line in judged if line.label == "text" and len(line.text.split()) >= FALLBACK_MIN_WORDS]
+    prose = [line for line in judged if line.label == "text" and token_count(line.text) >= FALLBACK_MIN_WORDS]
     if prose:
         max(prose, key=lambda line: line.score).main = True
 
