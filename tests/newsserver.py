@@ -147,7 +147,7 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 body, encoding = gzip.compress(page), "gzip"
             return self.send(200, body, headers=[("Content-Encoding", encoding)])
-        if path == "/drip.html":           # one byte every 0.3 s: each read is quick, the whole is not
+        if path == "/drip.html":           # each byte within the read timeout: only a total deadline ends it
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", "1000")
