@@ -84,7 +84,7 @@ ARTICLES = pa.schema([
     _field("arabic_ratio", pa.float32(), "Share of letters in the body that are Arabic script, 0..1.", False),
     _field("word_count", pa.int32(), "Words in the body.", False),
     _field("content_hash", pa.string(), "sha256 of title_search and body_search: equal for exact duplicates.", False),
-    _field("warnings", pa.list_(pa.string()), "Field-level warning codes: a field the page gave badly was left null and the article kept (title_not_found, title_too_short, title_too_long; title_markup, body_markup: the title or body holds HTML tags or entities, kept as printed).", False),
+    _field("warnings", pa.list_(pa.string()), "Field-level warning codes: a field the page gave badly was left null and the article kept (title_not_found, title_too_short, title_too_long; title_markup, body_markup: the title or body holds HTML tags or entities, kept as printed; encoding_repaired: the page's text had been decoded wrongly before it reached khabar (UTF-8 read as windows-1252) and was repaired).", False),
     _field("duplicate_of", pa.string(), "article_id of the first article seen with the same or nearly the same content (exact hash or MinHash estimate ≥ the run's threshold), else null."),
     _field("ingested_at", UTC_TIMESTAMP, "When the run that wrote this row started.", False),
     _field("run_id", pa.string(), "The Prefect flow run id of the run that wrote this row.", False),

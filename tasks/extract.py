@@ -66,6 +66,13 @@ def _legacy_arabic(data: bytes) -> tuple[str, str]:
                key=lambda pair: pair[0].count("ال"))
 
 
+def _clearly_arabic(data: bytes) -> bool:
+    """Legacy-encoded bytes whose Arabic reading is Arabic text (see ARABIC_ARTICLE_MIN_RATE)."""
+    text, _ = _legacy_arabic(data)
+    letters = len(_ARABIC_LETTER.findall(text))
+    return letters >= NOISE_MIN_LETTERS and text.count("ال") >= ARABIC_ARTICLE_MIN_RATE * letters
+
+
 def _decode_mixed(data: bytes) -> tuple[str, str] | None:
     """A file pasted together from UTF-8 and legacy-encoded parts: each line read in the
     encoding it is in. None unless most non-ASCII lines are UTF-8 (then it is mixed)."""
@@ -91,9 +98,65 @@ def _decode_mixed(data: bytes) -> tuple[str, str] | None:
     return "\n".join(out), f"utf-8+{codec}"
 
 
+# UTF-8 read as windows-1252 or Latin-1 before the page reached us leaves a lead byte's letter
+# (Ø, Ù, Ã, â…) before a continuation byte's symbol; only text with such a pair goes to ftfy,
+# whose full check is too slow to run on every page.
+_MOJIBAKE_HINT = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
+                            "\u0192\u02c6\u02dc\u2013-\u2122]")
+# What a repaired page's encoding says after the one it was read with.
+REPAIRED = "+mojibake-repaired"
+# Characters no text holds: controls other than whitespace, U+FFFD for bytes that were not in
+# the encoding, private-use code points.
+_NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff]")
+_LATIN1_LETTER = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]")
+_LETTER = re.compile(r"[^\W\d_]")
+# From this share of its visible characters not being text, a decoded page is binary or in an
+# encoding not recognised; real pages, icon fonts and all, stay far below it.
+NOT_TEXT_MAX_SHARE = 0.05
+# From this share of its letters being Latin-1's accented ones (À-ÿ), with at least
+# NOISE_MIN_LETTERS letters, a page is another script read as Latin-1: no language has that many.
+LATIN1_NOISE_MIN_SHARE = 0.25
+NOISE_MIN_LETTERS = 20
+# A legacy-labelled page whose windows-1256 reading has "ال" at least this often per Arabic
+# letter is Arabic, whatever its label: in another language's bytes the pair is rare noise.
+ARABIC_ARTICLE_MIN_RATE = 0.02
+
+
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """Text and the encoding it was read with; ExtractError when it is not text.
-    `declared`: the charset the HTTP response named; else the page's <meta charset>."""
+    `declared`: the charset the HTTP response named; else the page's <meta charset>.
+    Text that went through a wrong decoding before it reached us (UTF-8 read as
+    windows-1252) is repaired by ftfy; text that is still noise is `undecodable`."""
+    text, encoding = _read(data, declared)
+    if _MOJIBAKE_HINT.search(text):
+        from ftfy import fix_encoding
+
+        fixed = fix_encoding(text)
+        if fixed != text:
+            text, encoding = fixed, encoding + REPAIRED
+    noise = noise_in(text)
+    if noise:
+        raise ExtractError("undecodable", f"read as {encoding}, the bytes give no text: {noise}")
+    return text, encoding
+
+
+def noise_in(text: str) -> str | None:
+    """What makes a decoded text noise rather than text (see NOT_TEXT_MAX_SHARE and
+    LATIN1_NOISE_MIN_SHARE), or None."""
+    not_text = len(_NOT_TEXT.findall(text))
+    if not_text:
+        visible = len(text) - sum(1 for ch in text if ch.isspace())
+        if not_text >= NOT_TEXT_MAX_SHARE * visible:
+            return f"{not_text / visible:.0%} of its characters are control, private-use or replacement characters"
+    latin1 = len(_LATIN1_LETTER.findall(text))
+    if latin1 >= NOISE_MIN_LETTERS:
+        letters = len(_LETTER.findall(text))
+        if latin1 >= LATIN1_NOISE_MIN_SHARE * letters:
+            return f"{latin1 / letters:.0%} of its letters are Latin-1 accented letters (another script read as Latin-1)"
+    return None
+
+
+def _read(data: bytes, declared: str | None) -> tuple[str, str]:
     if not data.strip():
         raise ExtractError("empty_input", "the file is empty or only whitespace")
     for magic, what in _BINARY_MAGIC.items():
@@ -117,9 +180,11 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
         declared = ""                # judged by the bytes: these labels decode anything, wrongly
     if declared and declared not in ("utf-8", "utf8"):
         try:
-            return data.decode(_CODECS.get(declared, declared)), declared
+            text = data.decode(_CODECS.get(declared, declared))
         except (LookupError, UnicodeDecodeError):
-            pass                    # a wrong label is common: judge the bytes instead
+            text = None             # a wrong label is common: judge the bytes instead
+        if text is not None and (declared in _CODECS or not _clearly_arabic(data)) and not noise_in(text):
+            return text, declared
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

@@ -119,6 +119,7 @@ class Article:
     source_credit: str | None = None
     author: str | None = None
     description: str | None = None
+    encoding_repaired: bool = False     # its page's text was mojibake, repaired (tasks/extract.decode)
 
 
 # A quarantine reason that does not make its input "already processed": its bytes changed

@@ -15,6 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from tasks.arabic import token_count
 from tasks.content import (CONTENT_THRESHOLD, LISTING_THRESHOLD, features, listing_features, listing_probability,
                            predict_content)
+from tasks.extract import REPAIRED
 from tasks.language import identify, stopwords
 from tasks.linerules import Line, clean, label_lines
 from tasks.profiles import Profile, RuleBook, load_rulebook, match_profile
@@ -229,6 +230,7 @@ def strip_page(page: Page, book: RuleBook | None = None,
             captions=d.captions, related=d.related, tags=d.tags or (page.tags if d.position == 0 else []),
             source_credit=d.source_credit, author=d.author or (page.author if d.position == 0 else None),
             description=page.description if d.position == 0 else None,
+            encoding_repaired=page.encoding.endswith(REPAIRED),
         ))
     return StrippedPage(articles, lines, profile)
 

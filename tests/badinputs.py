@@ -42,6 +42,11 @@ def _variant(text: str, n: int) -> str:
     return text.replace("اليوم الاثنين", f"اليوم الاثنين ({n})", 1)
 
 
+def _as_windows_1252(data: bytes) -> str:
+    """Bytes read as a browser reads windows-1252 (its five unassigned bytes as C1 controls)."""
+    return "".join(chr(b) if b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252") for b in data)
+
+
 def _png() -> bytes:
     return b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
 
@@ -90,6 +95,14 @@ def build(inputs: Path, outside: Path) -> dict[str, str]:
         "articles")
     put("invalid-utf8.txt", _variant(ARTICLE, 7).encode() + b"\xff\xfe\xc0\xaf trailing", "articles")
     put("crlf-and-cr.txt", _variant(ARTICLE, 8).replace("\n", "\r\n", 5).replace("\n", "\r"), "articles")
+    # Text decoded wrongly upstream (UTF-8 read as windows-1252, saved as UTF-8): repaired.
+    put("mojibake.txt", _as_windows_1252(_variant(ARTICLE, 17).encode()), "articles")
+    # A windows-1256 page whose meta charset says koi8-r: the label is wrong, the bytes are Arabic.
+    put("labelled-koi8-r.html", HTML_ARTICLE.replace("ارتفاع صادرات", "ارتفاع قياسي في صادرات")
+        .replace("<head>", "<head><meta charset='koi8-r'>", 1).encode("cp1256", errors="replace"), "articles")
+    # Not text in any encoding, with no NUL byte to give it away.
+    put("random-bytes-no-nul.txt", bytes((i * 7919 + 13) % 255 + 1 for i in range(20000)), "undecodable")
+    put("replacement-characters.txt", "\ufffd" * 5000 + " خبر", "undecodable")
     # Broken or hostile HTML.
     put("truncated.html", HTML_ARTICLE[: len(HTML_ARTICLE) * 2 // 3], "articles")
     put("truncated-head.html", b"<html><head><title>x</title></head><body><div><p>", "no_main_text")

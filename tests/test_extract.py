@@ -235,13 +235,72 @@ def test_a_table_inside_an_html_article_is_part_of_its_text():
     assert not any(set(p) <= set("|-: ") for p in article.paragraphs)    # no "|---|---|" rule line
 
 
+def _labelled_page(label: str) -> str:
+    return (f"<html><head><meta charset='{label}'><title>خبر</title></head><body><article>"
+            + "".join(f"<p>{ARABIC} في الفقرة رقم {i}، وهذا نص طويل بما يكفي ليعد جزءا من المقال.</p>" for i in range(5))
+            + "</article></body></html>")
+
+
 @pytest.mark.parametrize("label", ["x-mac-arabic", "koi8-r", "windows-1256", "iso-8859-6"])
 def test_utf8_bytes_are_utf8_whatever_the_label_says(label):
     """Item 15 of "Reliability, second round": a UTF-8 page labelled with a legacy charset
     (by the HTTP header or its own meta) is read as UTF-8, not written as mojibake."""
-    html = (f"<html><head><meta charset='{label}'><title>خبر</title></head><body><article>"
-            + "".join(f"<p>{ARABIC} في الفقرة رقم {i}، وهذا نص طويل بما يكفي ليعد جزءا من المقال.</p>" for i in range(5))
-            + "</article></body></html>").encode("utf-8")
+    html = _labelled_page(label).encode("utf-8")
     for declared in (label, None):
         text, encoding = decode(html, declared)
         assert encoding == "utf-8" and ARABIC in text
+
+
+def test_text_decoded_wrongly_upstream_is_repaired_and_flagged():
+    """Item 15 of "Reliability, second round": UTF-8 that was read as windows-1252 (or Latin-1)
+    before it was saved ("Ø§Ù„Ø®Ø¨Ø±") is Arabic again in the article, which says so."""
+    from datetime import datetime, timezone
+
+    from tasks.normalize import normalize_batch
+    from tasks.records import RunContext
+    from tasks.strip import strip_batch
+    from tests.badinputs import ARTICLE, _as_windows_1252
+
+    for garbled in (_as_windows_1252(ARTICLE.encode()), ARTICLE.encode().decode("latin-1")):
+        page = extract(ref("/x/mojibake.txt"), garbled.encode("utf-8"))
+        assert page.encoding == "utf-8+mojibake-repaired" and "\n".join(page.lines).count("ال") > 50
+        run = RunContext("r", datetime(2026, 1, 1, tzinfo=timezone.utc), "t")
+        (row,) = normalize_batch(strip_batch([page]).items, run).items
+        assert row["language"] == "ar" and "encoding_repaired" in row["warnings"]
+    clean = extract(ref("/x/clean.txt"), ARTICLE.encode())      # a page read right is left alone
+    assert clean.encoding == "utf-8"
+
+
+@pytest.mark.parametrize("label", ["koi8-r", "iso-8859-15", "windows-1250"])
+def test_arabic_bytes_under_a_wrong_legacy_label_are_read_as_arabic(label):
+    """Item 15: windows-1256 bytes labelled with another single-byte charset decode without an
+    error in it, as noise; the bytes' own evidence (Arabic's "ال" everywhere) wins."""
+    html = _labelled_page(label).encode("cp1256")
+    for declared in (label, None):
+        text, encoding = decode(html, declared)
+        assert encoding == "windows-1256" and ARABIC in text
+
+
+def test_a_label_is_still_trusted_for_its_own_language():
+    """A Russian page in koi8-r, a French one in Latin-1: the label (or the detector) is right."""
+    russian = "Сегодня правительство объявило о новом плане поддержки экономики.\n" * 20
+    assert decode(russian.encode("koi8-r"), "koi8-r") == (russian, "koi8-r")
+    french = "Le gouvernement a annoncé aujourd'hui un nouveau plan économique à Paris.\n" * 20
+    assert decode(french.encode("latin-1"))[0] == french
+
+
+@pytest.mark.parametrize("data, what", [
+    (bytes((i * 7919 + 13) % 255 + 1 for i in range(20000)), "control"),       # binary, no NUL byte
+    (("\ufffd" * 3000 + " خبر عاجل").encode(), "replacement"),
+    (("\u00d8\u00a7\u00d9\u201e" * 10 + " ÇáÎÈÑ ÇáÚÇÌá Ýí ÇáÞÇåÑÉ " * 40).encode(), "Latin-1"),
+])
+def test_bytes_that_give_no_text_are_undecodable(data, what, tmp_path):
+    """Item 15: a decoded text that is mostly control or replacement characters, or another
+    script read as Latin-1, is quarantined `undecodable` with the reason, never written."""
+    with pytest.raises(ExtractError) as caught:
+        decode(data)
+    assert caught.value.reason == "undecodable" and what in caught.value.detail
+    noise = tmp_path / "noise.txt"
+    noise.write_bytes(data)
+    result = extract_batch([ref(str(noise), len(data))])
+    assert result.items == [] and [r.reason for r in result.rejections] == ["undecodable"]
