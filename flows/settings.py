@@ -11,8 +11,10 @@ PREFECT_DEFAULTS = {
     # No telemetry: the network is closed and each failed attempt logs an ERROR line.
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DO_NOT_TRACK": "1",
-    # Great Expectations' warnings reach the Prefect UI.
-    "PREFECT_LOGGING_EXTRA_LOGGERS": "great_expectations",
+    # Great Expectations' warnings and khabar's own (a fetch retried) reach the Prefect UI.
+    "PREFECT_LOGGING_EXTRA_LOGGERS": "great_expectations,khabar",
+    # Outside a flow run (a unit test, `khabar repair`) those lines stay local, without a warning.
+    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
 }
 
 

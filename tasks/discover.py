@@ -203,7 +203,7 @@ class _Walker:
         if self.fetcher is None:
             raise SourceError(f"URL sources need the fetcher: {url}")
         try:
-            fetched = self.fetcher.fetch(url, expect="any")
+            fetched = self.fetcher.fetch_retrying(url, expect="any")
         except FetchError as e:
             self.found.rejections.append(input_rejection(url, "discover", e.reason, e.detail))
             return

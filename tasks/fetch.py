@@ -14,18 +14,22 @@
   answer in between). Private, loopback, link-local, multicast and reserved addresses are
   refused unless the policy allows them (tests allow loopback).
 - Failures are FetchErrors with a stable reason; `transient` ones (timeouts, connection
-  errors, 5xx, 429) are retried by Prefect task retries with backoff, the rest are not.
+  errors, 5xx, 429, robots.txt unreachable) are retried (`fetch_retrying`, tenacity): after
+  the server's Retry-After when it sends one, else after the policy's next delay. Pages
+  and source URLs (feeds, sitemaps) alike.
 """
 from __future__ import annotations
 
 import hashlib
-import zlib
 import ipaddress
+import logging
 import socket
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -55,6 +59,9 @@ class FetchPolicy:
     max_redirects: int = 5
     retries: int = 2
     retry_delays: tuple[float, ...] = (2.0, 10.0)
+    # A server that asks (Retry-After) for a longer wait than this is not retried sooner, nor
+    # waited for: the URL is quarantined and the next scheduled run asks again.
+    max_retry_after: float = 120.0
     allow_private: bool = False
     # Private addresses allowed one by one (e.g. a test server), when allow_private is off.
     allowed_addresses: frozenset[str] = frozenset()
@@ -73,9 +80,25 @@ class FetchPolicy:
 
 
 class FetchError(Exception):
-    def __init__(self, reason: str, detail: str, transient: bool = False):
+    def __init__(self, reason: str, detail: str, transient: bool = False, retry_after: float | None = None):
         super().__init__(f"{reason}: {detail}")
         self.reason, self.detail, self.transient = reason, detail, transient
+        self.retry_after = retry_after          # seconds, as the server's Retry-After asked
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """A Retry-After header's wait in seconds (delay-seconds or an HTTP date), None when
+    absent or unreadable; a date in the past is no wait."""
+    value = (value or "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - now).total_seconds())
 
 
 @dataclass(frozen=True)
@@ -255,6 +278,35 @@ class Fetcher:
                     raise FetchError("connection_error", f"{type(e).__name__}: {e}", transient=True) from None
         raise FetchError("too_many_redirects", f"more than {self.policy.max_redirects} redirects")
 
+    def fetch_retrying(self, url: str, expect: str = "html") -> Fetched:
+        """fetch, tried again up to policy.retries times while it fails transiently."""
+        import tenacity
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception(lambda e: isinstance(e, FetchError) and e.transient),
+            stop=tenacity.stop_after_attempt(self.policy.retries + 1) | self._asked_to_wait_too_long,
+            wait=self._wait, before_sleep=_log_retry, reraise=True)
+        try:
+            return retrying(self.fetch, url, expect)
+        except FetchError as e:
+            if e.retry_after is not None and e.retry_after > self.policy.max_retry_after:
+                raise FetchError(e.reason, f"{e.detail}; it asks to retry after {e.retry_after:.0f} s, more than "
+                                 f"the {self.policy.max_retry_after:g} s a run waits: the next run asks again",
+                                 e.transient) from None
+            raise
+
+    def _asked_to_wait_too_long(self, state) -> bool:
+        error = state.outcome.exception()
+        return getattr(error, "retry_after", None) is not None and error.retry_after > self.policy.max_retry_after
+
+    def _wait(self, state) -> float:
+        """The server's Retry-After, else the policy's delay for this retry."""
+        error = state.outcome.exception()
+        if getattr(error, "retry_after", None) is not None:
+            return error.retry_after
+        delays = self.policy.retry_delays or (0.0,)
+        return delays[min(state.attempt_number, len(delays)) - 1]
+
     def fetch(self, url: str, expect: str = "html") -> Fetched:
         """A page (expect="html": anything else is refused) or whatever a source URL holds
         (expect="any": a page, a feed or a sitemap), stored in the raw zone."""
@@ -273,7 +325,8 @@ class Fetcher:
             return Fetched(final, known.doc_id, str(raw.raw_path(self.raw_dir, known.doc_id)), known.fetched_at,
                            "text/html", not_modified=True)
         if status == 429 or status >= 500:
-            raise FetchError(f"http_{status}", f"the server answered {status}", transient=True)
+            raise FetchError(f"http_{status}", f"the server answered {status}", transient=True,
+                             retry_after=retry_after_seconds(response_headers.get("retry-after"), now))
         if status >= 400:
             raise FetchError(f"http_{status}", f"the server answered {status}")
         if status != 200:
@@ -330,23 +383,25 @@ def _decoded_body(response: httpx.Response, max_bytes: int, deadline: float) -> 
     return bytes(body)
 
 
-def _transient(task, task_run, state) -> bool:
-    """Prefect retries a fetch only when waiting can help."""
-    error = state.data
-    return isinstance(error, FetchError) and error.transient
+_LOG = logging.getLogger("khabar.fetch")
 
 
-@task(name="fetch", cache_policy=NO_CACHE, task_run_name="fetch-{url}", retry_condition_fn=_transient)
+def _log_retry(state) -> None:
+    error = state.outcome.exception()
+    url = state.args[0]
+    _LOG.warning("fetch %s: %s (%s); retry %d in %.1f s", url, error.reason, error.detail, state.attempt_number,
+                 state.upcoming_sleep)
+
+
+@task(name="fetch", cache_policy=NO_CACHE, task_run_name="fetch-{url}")
 def fetch_page_task(fetcher: Fetcher, url: str) -> Fetched:
-    return fetcher.fetch(url)
+    return fetcher.fetch_retrying(url)
 
 
 def fetch_pages(fetcher: Fetcher, urls: list[str]) -> tuple[list[InputRef], list[Rejection]]:
-    """Every URL fetched as its own Prefect task (retried with backoff when transient),
+    """Every URL fetched as its own Prefect task (retried when transient, fetch_retrying),
     concurrently within the per-host limits; a URL that fails gets a quarantine row."""
-    policy = fetcher.policy
-    fetch = fetch_page_task.with_options(retries=policy.retries, retry_delay_seconds=list(policy.retry_delays))
-    futures = [(url, fetch.submit(fetcher, url)) for url in urls]
+    futures = [(url, fetch_page_task.submit(fetcher, url)) for url in urls]
     refs, rejections = [], []
     for url, future in futures:
         future.wait()

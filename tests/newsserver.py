@@ -58,11 +58,13 @@ class NewsServer(ThreadingHTTPServer):
         self.base = f"http://127.0.0.1:{self.server_address[1]}"
         self.hits: dict[str, int] = {}
         self.conditional_hits: dict[str, int] = {}
+        self.hit_times: dict[str, list[float]] = {}        # time.monotonic() of each request
         self.lock = threading.Lock()
 
     def count(self, path: str, conditional: bool) -> int:
         with self.lock:
             self.hits[path] = self.hits.get(path, 0) + 1
+            self.hit_times.setdefault(path, []).append(time.monotonic())
             if conditional:
                 self.conditional_hits[path] = self.conditional_hits.get(path, 0) + 1
             return self.hits[path]
@@ -120,6 +122,18 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/sitemap-news.xml":
             return self.send(200, urlset(base, ["/articles/iso8859-6.html", "/articles/utf8.html", "/slow.html",
                                                 "/loop1", "/big.html", "/image.png"]), "application/xml")
+        if path == "/flaky-feed.xml":      # a source URL that fails once, then works
+            if n == 1:
+                return self.send(503, b"busy")
+            return self.send(200, rss(base, ["/articles/utf8.html"]), "application/rss+xml")
+        if path in ("/busy.html", "/busy-date.html") and n == 1:     # asks for a wait, then works
+            wait = ("1" if path == "/busy.html"
+                    else formatdate(time.time() + 2, usegmt=True))
+            return self.send(503, b"busy", headers=[("Retry-After", wait)])
+        if path in ("/busy.html", "/busy-date.html"):
+            return self.send(200, article("خبر جلب بعد المهلة التي طلبها الخادم").encode())
+        if path == "/busy-long.html":      # asks for an hour
+            return self.send(429, b"slow down", headers=[("Retry-After", "3600")])
         if path == "/flaky.html":          # fails twice, then works
             if n <= 2:
                 return self.send(503, b"busy")

@@ -129,5 +129,66 @@ def test_a_site_that_cannot_be_reached_is_unreachable_not_disallowed(tmp_path):
     try:
         assert reason(fetcher, f"http://127.0.0.1:{port}/news/1.html") == ("robots_unreachable", True)
         assert f"http://127.0.0.1:{port}" not in fetcher._robots     # asked again on the retry
+        with pytest.raises(FetchError) as retried:
+            fetcher.fetch_retrying(f"http://127.0.0.1:{port}/news/1.html")
+        assert retried.value.reason == "robots_unreachable"
     finally:
         fetcher.close()
+
+
+@pytest.mark.parametrize("value, seconds", [
+    ("120", 120.0), (" 0 ", 0.0), ("Wed, 30 Nov 2026 17:00:30 GMT", 30.0), ("Wed, 30 Nov 2026 16:59:00 GMT", 0.0),
+    ("soon", None), ("-5", None), ("", None), (None, None)])
+def test_retry_after_is_read_as_seconds_or_an_http_date(value, seconds):
+    from datetime import datetime, timezone
+
+    from tasks.fetch import retry_after_seconds
+
+    assert retry_after_seconds(value, datetime(2026, 11, 30, 17, 0, tzinfo=timezone.utc)) == seconds
+
+
+def test_a_retry_waits_as_long_as_the_server_asks(fetcher, news_server):
+    """Item 18 of "Reliability, second round": a 503 with Retry-After (seconds or an HTTP date)
+    is tried again no sooner than asked, not after the policy's 0.1 s."""
+    for path, asked in (("/busy.html", 1.0), ("/busy-date.html", 1.0)):
+        fetched = fetcher.fetch_retrying(news_server.base + path)
+        assert raw.get(fetched.raw_path).decode().startswith("<!DOCTYPE html>")
+        first, second = news_server.hit_times[path]
+        assert second - first >= asked
+
+
+def test_a_server_asking_for_a_longer_wait_than_a_run_gives_is_left_for_the_next_run(fetcher, news_server):
+    """Item 18: Retry-After: 3600 is neither waited for nor disobeyed: one request, then the
+    URL's quarantine reason says when the server wants to be asked again."""
+    with pytest.raises(FetchError) as caught:
+        fetcher.fetch_retrying(news_server.base + "/busy-long.html")
+    assert caught.value.reason == "http_429" and "retry after 3600 s" in caught.value.detail
+    assert news_server.hits["/busy-long.html"] == 1
+
+
+def test_transient_failures_are_retried_with_the_policys_delays(fetcher, news_server, caplog):
+    """Item 18: without Retry-After, the policy's retries (2, at 0.1 and 0.2 s here); each
+    retry is a warning line naming the URL (it reaches the Prefect UI as the task run's log)."""
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="khabar.fetch"):
+        fetched = fetcher.fetch_retrying(news_server.base + "/flaky.html")
+    assert not fetched.not_modified and news_server.hits["/flaky.html"] == 3
+    assert [r.getMessage().split(";")[1] for r in caplog.records] == [" retry 1 in 0.1 s", " retry 2 in 0.2 s"]
+    assert all("/flaky.html: http_503" in r.getMessage() for r in caplog.records)
+    with pytest.raises(FetchError):                                 # a 404 is not retried
+        fetcher.fetch_retrying(news_server.base + "/missing.html")
+    assert news_server.hits["/missing.html"] == 1
+
+
+def test_a_source_url_is_retried_like_a_page(tmp_path, news_server):
+    """Item 18: a feed that answers 503 once is read on the retry, its pages found."""
+    from tasks.discover import discover
+
+    fetcher = Fetcher(FetchPolicy.from_settings(TEST_FETCH), tmp_path / "raw", raw.FetchState(tmp_path / "raw"))
+    try:
+        found = discover([news_server.base + "/flaky-feed.xml"], set(), tmp_path / "raw", fetcher)
+    finally:
+        fetcher.close()
+    assert news_server.hits["/flaky-feed.xml"] == 2 and found.rejections == []
+    assert found.urls == [news_server.base + "/articles/utf8.html"]

@@ -1,5 +1,5 @@
 """Feeds, sitemaps and URL lists through the whole flow, against a real server on 127.0.0.1:
-pages become articles, every failure a quarantine row naming its URL, retries by Prefect,
+pages become articles, every failure a quarantine row naming its URL, transient ones retried,
 and a second run fetches only what changed."""
 from pathlib import Path
 
@@ -26,7 +26,7 @@ def test_feed_sitemap_and_url_list_end_to_end(prefect_api, news_server, tmp_path
                       "cp1256.html": "وزير التعليم يفتتح مدارس جديدة في الجنوب",      # windows-1256 decoded
                       "iso8859-6.html": "افتتاح معرض الكتاب في العاصمة",              # ISO-8859-6 decoded
                       "flaky.html": "خبر نجح جلبه في المحاولة الثالثة"}
-    assert news_server.hits["/flaky.html"] == 3                                         # two Prefect retries
+    assert news_server.hits["/flaky.html"] == 3                                         # two retries
     assert all(a["fetched_at"] is not None and a["published_at"] is not None for a in articles)
     quarantine = {Path(q["source_uri"]).name: q["reason"]
                   for q in ds.dataset(out / "quarantine", format="parquet").to_table().to_pylist()}
