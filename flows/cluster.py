@@ -19,13 +19,9 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from flows.settings import quiet_task_run_completions
-from tasks.dedup import fingerprint_task
-from tasks.extract import extract_task
 from tasks.memory import in_own_arena, release_freed_memory
-from tasks.normalize import normalize_task
 from tasks.records import BatchState, RunContext
-from tasks.strip import strip_task
-from tasks.validate import validate_task
+from tasks.stages import extract_task, fingerprint_task, normalize_task, strip_task, validate_task
 
 # A local cluster (`--workers N`): one thread per worker process, because the stages are
 # CPU-bound Python and threads would share one core; no dashboard, because it needs bokeh and

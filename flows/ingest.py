@@ -23,13 +23,14 @@ from flows.progress import Progress, publish, subscribe
 from flows.report import RunReport, unaccounted
 from flows.settings import quiet_task_run_completions
 from schemas.tables import ARTICLES, PIPELINE_VERSION, QUARANTINE
-from tasks.data_docs import data_docs_task, site_dir
-from tasks.dedup import DEFAULT_THRESHOLD, DedupIndex, dedup_task
+from tasks.data_docs import site_dir
+from tasks.dedup import DEFAULT_THRESHOLD, DedupIndex
 from tasks.fetch import FetchPolicy
 from tasks.memory import release_freed_memory, rss_mib, survivors_frozen
 from tasks.records import BatchState, InputRef, RunContext
+from tasks.stages import data_docs_task, dedup_task, write_task
 from tasks.store import Staging, Store
-from tasks.write import ARTICLES_DIR, QUARANTINE_DIR, SourcesWritten, upgrade_files, write_report, write_task
+from tasks.write import ARTICLES_DIR, QUARANTINE_DIR, SourcesWritten, upgrade_files, write_report
 
 DEFAULT_BATCH_SIZE = 1000    # Great Expectations costs ~0.4 s per batch whatever its size; memory stays ~470 MiB
 

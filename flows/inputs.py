@@ -20,10 +20,11 @@ from prefect.utilities.annotations import quote
 
 from flows.report import RunReport
 from schemas.tables import ARTICLES
-from tasks.discover import Discovery, Walk, batches, discover_task, keep_newest_captures, split_fetched
-from tasks.fetch import Fetcher, FetchPolicy, fetch_pages
+from tasks.discover import Discovery, Walk, batches, keep_newest_captures, split_fetched
+from tasks.fetch import Fetcher, FetchPolicy
 from tasks.raw import RAW_DIR, FetchState
 from tasks.records import BatchState, InputRef
+from tasks.stages import discover_task, fetch_pages
 from tasks.write import known_doc_ids, recorded_rejections
 
 NOTHING_WRITTEN = {"articles": 0, "quarantine": 0, "replaced": 0}

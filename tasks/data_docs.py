@@ -15,8 +15,6 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 
 from tasks.expectations import gx_context, gx_loaded
 
@@ -92,10 +90,3 @@ def render_index(site: Path, run_name: str, summaries: list[tuple[tuple, str]]) 
         for key in keys:
             store.remove_key(key)
     return site / "index.html"
-
-
-@task(name="data-docs", cache_policy=NO_CACHE)
-def data_docs_task(out_dir: str, run_name: str, summaries: list) -> str | None:
-    index = render_index(site_dir(Path(out_dir)), run_name, summaries)
-    return str(index) if index else None
-

@@ -19,10 +19,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 
-from tasks.records import BatchState, StageResult
+from tasks.records import StageResult
 
 NUM_PERM = 128
 SHINGLE_WORDS = 3
@@ -294,16 +292,6 @@ def dedup_batch(index: DedupIndex, articles: pa.Table, signatures: np.ndarray | 
     result = StageResult(items=list(index.mark(articles, signatures)))
     result.stats.seconds = time.perf_counter() - started
     return result
-
-
-@task(name="fingerprint", cache_policy=NO_CACHE, task_run_name="fingerprint-batch-{batch.batch_no}")
-def fingerprint_task(batch: BatchState) -> BatchState:
-    return batch.advance("fingerprint", fingerprint_batch(batch.items[0]))
-
-
-@task(name="dedup", cache_policy=NO_CACHE, task_run_name="dedup-batch-{batch.batch_no}")
-def dedup_task(index: DedupIndex, batch: BatchState) -> BatchState:
-    return batch.advance("dedup", dedup_batch(index, *batch.items))
 
 
 def rebuild_index(articles_dir: Path, threshold: float) -> DedupIndex:

@@ -5,14 +5,11 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 
 from tasks.records import InputRef, Rejection, input_rejection, uri_of_path
 from tasks.sources import (feed_links, is_url, is_warc, named_sources, sitemap_links, starts_as_url_list, url_list,
@@ -312,11 +309,3 @@ def batches(items: list, size: int) -> list[list]:
     if size < 1:
         raise ValueError("batch size must be at least 1")
     return [items[i:i + size] for i in range(0, len(items), size)]
-
-
-@task(name="discover", cache_policy=NO_CACHE)
-def discover_task(walk: Walk, settled: int | None = None) -> float:
-    """Walks on (Walk.until); returns the seconds it took."""
-    started = time.perf_counter()
-    walk.until(settled)
-    return time.perf_counter() - started

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 
 from tasks import raw
 from tasks.deadline import PageTimeout, time_limit
 from tasks.paragraphs import rejoin
-from tasks.records import (CHANGED_WHILE_READ, BatchState, InputRef, Page, Rejection, StageResult, path_of_uri,
+from tasks.records import (CHANGED_WHILE_READ, InputRef, Page, Rejection, StageResult, path_of_uri,
                            sha256_hex)
 
 # Magic numbers of the binary files a crawl or a drop directory picks up by mistake.
@@ -307,8 +304,3 @@ def extract_batch(refs: list[InputRef], seconds_limit: float = PAGE_SECONDS_LIMI
                                                f"{type(e).__name__}: {e}"[:300], doc_id=ref.doc_id))
     result.stats.seconds = time.perf_counter() - started
     return result
-
-
-@task(name="extract", cache_policy=NO_CACHE, task_run_name="extract-batch-{batch.batch_no}")
-def extract_task(batch: BatchState) -> BatchState:
-    return batch.advance("extract", extract_batch(batch.items))

@@ -34,11 +34,9 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 
 from tasks import raw
-from tasks.records import InputRef, Rejection, input_rejection
+from tasks.records import InputRef
 from tasks.sources import header_charset
 
 USER_AGENT = "khabar/0.2 (Arabic news pipeline; +https://github.com/khabar-news/khabar)"
@@ -391,27 +389,3 @@ def _log_retry(state) -> None:
     url = state.args[0]
     _LOG.warning("fetch %s: %s (%s); retry %d in %.1f s", url, error.reason, error.detail, state.attempt_number,
                  state.upcoming_sleep)
-
-
-@task(name="fetch", cache_policy=NO_CACHE, task_run_name="fetch-{url}")
-def fetch_page_task(fetcher: Fetcher, url: str) -> Fetched:
-    return fetcher.fetch_retrying(url)
-
-
-def fetch_pages(fetcher: Fetcher, urls: list[str]) -> tuple[list[InputRef], list[Rejection]]:
-    """Every URL fetched as its own Prefect task (retried when transient, fetch_retrying),
-    concurrently within the per-host limits; a URL that fails gets a quarantine row."""
-    futures = [(url, fetch_page_task.submit(fetcher, url)) for url in urls]
-    refs, rejections = [], []
-    for url, future in futures:
-        future.wait()
-        state = future.state
-        if state.is_completed():
-            refs.append(future.result().ref(url))
-            continue
-        error = state.result(raise_on_failure=False)
-        if isinstance(error, FetchError):
-            rejections.append(input_rejection(url, "fetch", error.reason, error.detail))
-        else:
-            rejections.append(input_rejection(url, "fetch", "fetch_failed", f"{type(error).__name__}: {error}"[:300]))
-    return refs, rejections

@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 import time
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 
 from tasks.arabic import display_form, script_of, search_form_of_display, word_count
 from tasks.language import UNDETERMINED, identify
 from tasks.dates import parse_date, resolve_weekday
-from tasks.records import Article, BatchState, Rejection, RunContext, StageResult, sha256_hex
+from tasks.records import Article, Rejection, RunContext, StageResult, sha256_hex
 
 
 def _opt(text: str | None) -> str | None:
@@ -131,8 +129,3 @@ def normalize_batch(articles: list[Article], run: RunContext, non_arabic: str = 
             result.items.append(row)
     result.stats.seconds = time.perf_counter() - started
     return result
-
-
-@task(name="normalize", cache_policy=NO_CACHE, task_run_name="normalize-batch-{batch.batch_no}")
-def normalize_task(batch: BatchState, run: RunContext, non_arabic: str = "keep") -> BatchState:
-    return batch.advance("normalize", normalize_batch(batch.items, run, non_arabic))

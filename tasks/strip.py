@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import numpy as np
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 
 from tasks.arabic import token_count
 from tasks.content import (CONTENT_THRESHOLD, LISTING_THRESHOLD, features, listing_features, listing_probability,
@@ -19,7 +17,7 @@ from tasks.extract import REPAIRED
 from tasks.language import identify, stopwords
 from tasks.linerules import Line, clean, label_lines
 from tasks.profiles import Profile, RuleBook, load_rulebook, match_profile
-from tasks.records import Article, BatchState, Page, Rejection, StageResult, article_id_for
+from tasks.records import Article, Page, Rejection, StageResult, article_id_for
 from tasks.segment import headline_shaped, segment
 
 # Labels whose lines leave the body: counted per rule in the run report.
@@ -330,8 +328,3 @@ def strip_batch(pages: list[Page], book: RuleBook | None = None) -> StageResult:
         result.items.extend(stripped.articles)
     result.stats.seconds = time.perf_counter() - started
     return result
-
-
-@task(name="strip", cache_policy=NO_CACHE, task_run_name="strip-batch-{batch.batch_no}")
-def strip_task(batch: BatchState) -> BatchState:
-    return batch.advance("strip", strip_batch(batch.items))

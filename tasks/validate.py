@@ -5,16 +5,12 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from pathlib import Path
 
 import pyarrow as pa
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 
 from schemas.tables import ARTICLES
-from tasks.data_docs import render_pages
 from tasks.expectations import batch_limits, gx_context
-from tasks.records import BatchState, Rejection, StageResult
+from tasks.records import Rejection, StageResult
 
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["article_id"],
                  "return_unexpected_index_query": False}
@@ -117,15 +113,3 @@ def validate_batch(rows: list[dict], run_name: str = "adhoc") -> StageResult:
     result = StageResult(items=[table], rejections=rejections)
     result.stats.seconds = time.perf_counter() - started
     return result
-
-
-@task(name="validate", cache_policy=NO_CACHE, task_run_name="validate-batch-{batch.batch_no}")
-def validate_task(batch: BatchState, run_name: str, docs_site: str) -> BatchState:
-    """Validates the batch and renders its Data Docs page into `docs_site`; the batch carries
-    the result's summary on, for the index."""
-    started = time.perf_counter()
-    name = f"{run_name}-batch-{batch.batch_no}"
-    state = batch.advance("validate", validate_batch(batch.items, name))
-    state.validation_results.extend(render_pages(Path(docs_site), name))
-    state.stats["validate"].seconds = time.perf_counter() - started
-    return state

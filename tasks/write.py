@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 
 from schemas.tables import ARTICLES, PARTITION_COLUMN, PIPELINE_VERSION, QUARANTINE, UNKNOWN_MONTH, code_commit
 from tasks.faults import crash_point
-from tasks.records import RETRIED_REASONS, Rejection, RunContext, StageResult, StageStats
+from tasks.records import RETRIED_REASONS, Rejection, RunContext
 
 ARTICLES_DIR, QUARANTINE_DIR, REPORTS_DIR = "articles", "quarantine", "reports"
 COMPRESSION = "zstd"
@@ -250,11 +247,3 @@ def write_report(report: dict, out_dir: Path, run: RunContext) -> Path:
     """Reports are not data: written beside the versions, after the commit."""
     path = out_dir / REPORTS_DIR / f"{run.label}.json"
     return atomic_write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n", path)
-
-
-@task(name="write", cache_policy=NO_CACHE, task_run_name="write-batch-{batch_no}")
-def write_task(articles: pa.Table, rejections: list[Rejection], staging: str, run: RunContext,
-               batch_no: int = 0, sources_written: SourcesWritten | None = None) -> StageResult:
-    started = time.perf_counter()
-    written = write_batch(articles, rejections, Path(staging), run, batch_no, sources_written)
-    return StageResult(items=[written], stats=StageStats(seconds=time.perf_counter() - started))
