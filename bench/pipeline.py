@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.corpus import build
+from tasks.isolated import stop_children
 
 WARM_UP_DOCS = 40     # of each kind: enough for every stage to have run once
 
@@ -99,12 +100,16 @@ def main() -> None:
         cold = {1: khabar(warm_up, root / "warm-up-1")["wall"]}
         runs = {(kind, 1): median_run(kind, source, root / f"out-{kind}-1") for kind, source in sources.items()}
         started = time.perf_counter()
-        with local_cluster(workers) as cluster:
-            khabar(warm_up, root / f"warm-up-{workers}", dask=cluster.scheduler_address)
-            cold[workers] = time.perf_counter() - started
-            for kind, source in sources.items():
-                runs[kind, workers] = median_run(kind, source, root / f"out-{kind}-{workers}", cluster.scheduler_address)
+        if workers > 1:
+            with local_cluster(workers) as cluster:
+                khabar(warm_up, root / f"warm-up-{workers}", dask=cluster.scheduler_address)
+                cold[workers] = time.perf_counter() - started
+                for kind, source in sources.items():
+                    runs[kind, workers] = median_run(kind, source, root / f"out-{kind}-{workers}",
+                                                     cluster.scheduler_address)
+    stop_children()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     load = os.getloadavg()
     rate = {key: n / run["wall"] for key, run in runs.items()}
     rows = [("trafilatura alone, HTML", f"{alone:.0f} docs/s", "one process")] if alone else []
@@ -113,20 +118,24 @@ def main() -> None:
         rows.append((f"khabar end to end, {kind}, {where}", f"{rate[kind, w]:.0f} docs/s",
                      f"{run['articles']} articles, {run['wall']:.0f} s" + (f"; {prefect_share(run)}" if w == 1 else "")
                      + (f" (median of {REPEATS[kind]} runs)" if REPEATS[kind] > 1 else "")))
-    for w in (1, workers) if alone else ():
+    measured = sorted({w for _, w in runs})
+    for w in measured if alone else ():
         rows.append((f"HTML: khabar / trafilatura, {'one process' if w == 1 else f'{w} workers'}",
                      f"{rate['HTML', w] / alone:.2f}", "target ≥ 0.90"))
-    for w in (1, workers) if "text" in sources else ():
+    for w in measured if "text" in sources else ():
         rows.append((f"text dumps per core, {'one process' if w == 1 else f'{w} workers'}",
                      f"{rate['text', w] / w:.0f} docs/s", "target ≥ 300"))
-    for kind in sources:
+    for kind in sources if workers > 1 else ():
         rows.append((f"{workers} workers / one process, {kind}", f"{rate[kind, workers] / rate[kind, 1]:.2f} ×",
                      "target ≥ 1.7"))
     rows.append(("peak RSS of the run process", f"{peak:.0f} MiB", "target < 1 GB"))
+    rows.append(("peak RSS of a child process", f"{peak_child:.0f} MiB",
+                 "the HTML extraction child, the Prefect server, a Dask worker: the largest"))
     rows.append(("cold start, one process", f"{cold[1]:.1f} s",
                  f"first run of the process ({2 * WARM_UP_DOCS} documents), imports included"))
-    rows.append((f"cold start, {workers} workers", f"{cold[workers]:.1f} s",
-                 f"cluster start + first run ({2 * WARM_UP_DOCS} documents), the workers' imports included"))
+    if workers > 1:
+        rows.append((f"cold start, {workers} workers", f"{cold[workers]:.1f} s",
+                     f"cluster start + first run ({2 * WARM_UP_DOCS} documents), the workers' imports included"))
     width = max(len(r[0]) for r in rows)
     print(f"\nmachine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     for label, value, note in rows:

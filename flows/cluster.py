@@ -19,7 +19,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from flows.settings import quiet_task_run_completions
-from tasks.memory import in_own_arena, release_freed_memory
+from tasks.memory import release_freed_memory
 from tasks.records import BatchState, RunContext
 from tasks.stages import extract_task, fingerprint_task, normalize_task, strip_task, validate_task
 
@@ -39,7 +39,10 @@ LOCAL_CLUSTER = {"threads_per_worker": 1, "processes": True, "dashboard_address"
 # a core for them, 0.012 with these intervals: on 2 cores that is ~4 % of a core taken from
 # the stages. A blocked loop is still reported (after 3 s, Dask's tick limit), and a worker
 # filling its memory still pauses within a second, long before a batch could fill it.
-LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
+# Workers are not daemons, so that each can start the child process that extracts HTML pages
+# and is killed when one runs past its time limit (tasks/isolated.py).
+LOCAL_CLUSTER_CONFIG = {"distributed.worker.daemon": False,
+                        "distributed.worker.profile.enabled": False,
                         "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
                         "distributed.admin.tick.interval": "1s",
                         "distributed.worker.memory.monitor-interval": "1s",
@@ -125,7 +128,7 @@ class DaskStages:
 def prepare_stages(batch: BatchState, run: RunContext, non_arabic: str, docs_site: str) -> BatchState:
     """A batch's independent stages, each its own task run; `docs_site`: where validation
     renders the batch's Data Docs page."""
-    batch = in_own_arena(extract_task, batch)     # libxml2's trees away from Great Expectations' heap
+    batch = extract_task(batch)
     batch = strip_task(batch)
     batch = normalize_task(batch, run=run, non_arabic=non_arabic)
     batch = validate_task(batch, run_name=run.label, docs_site=docs_site)

@@ -8,7 +8,7 @@ import time
 
 
 from tasks import raw
-from tasks.deadline import PageTimeout, time_limit
+from tasks.isolated import ChildDied, TimeLimitExceeded, call_isolated
 from tasks.paragraphs import rejoin
 from tasks.records import (CHANGED_WHILE_READ, InputRef, Page, Rejection, StageResult, path_of_uri,
                            sha256_hex)
@@ -27,8 +27,8 @@ _HTML_SNIFF = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<\?xml[^>]*>
 
 # A news page is well under 1 MB; a 50 MB "page" takes trafilatura ~40 s and is not one.
 MAX_PAGE_BYTES = 10 * 2**20
-# A page that keeps the extractor longer than this is quarantined (too_slow): one pathological
-# page must not hold a scheduled run. A 10 MB page takes trafilatura about 7 s here.
+# An HTML page that keeps the extractor longer than this is quarantined (too_slow): one
+# pathological page must not hold a scheduled run. A 10 MB page takes trafilatura about 7 s here.
 PAGE_SECONDS_LIMIT = 30.0
 
 
@@ -37,6 +37,9 @@ class ExtractError(Exception):
         super().__init__(detail)
         self.reason = reason
         self.detail = detail
+
+    def __reduce__(self):               # raised in the child process, re-raised here
+        return ExtractError, (self.reason, self.detail)
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
@@ -259,11 +262,22 @@ def html_page(ref: InputRef, text: str, encoding: str) -> Page:
                 sitename=doc.sitename, tags=tags, author=doc.author, description=doc.description)
 
 
-def extract(ref: InputRef, data: bytes) -> Page:
+def extract(ref: InputRef, data: bytes, seconds_limit: float | None = None) -> Page:
+    """The page in `data`. `seconds_limit`: an HTML page is extracted in a child process and
+    stopped past it (too_slow), as libxml2 can take minutes on a pathological page and
+    nothing stops it in this process; a text dump's work is linear, its size bounded."""
     text, encoding = decode(data, ref.charset)
     # UTF-16 hides the tags from a byte sniff: sniff its text.
     if is_html(text.encode("utf-8") if encoding == "utf-16" else data):
-        return html_page(ref, text, encoding)
+        if seconds_limit is None:
+            return html_page(ref, text, encoding)
+        try:
+            return call_isolated(html_page, (ref, text, encoding), seconds_limit)
+        except TimeLimitExceeded:
+            raise ExtractError("too_slow", f"extraction took over {seconds_limit:g} s and was stopped") from None
+        except ChildDied as e:
+            raise ExtractError("extract_crashed", f"the extractor process died on this page ({e}); "
+                               "the next page gets a new one") from None
     lines = text_lines(text)
     if not any(line.strip() for line in lines):
         raise ExtractError("empty_input", "the page holds no text")
@@ -286,16 +300,11 @@ def extract_batch(refs: list[InputRef], seconds_limit: float = PAGE_SECONDS_LIMI
             if not ref.raw and sha256_hex(data) != ref.doc_id:
                 raise ExtractError(CHANGED_WHILE_READ, "the file changed between discovery and extraction; "
                                    "the next run reads it again")
-            with time_limit(seconds_limit):
-                page = extract(ref, data)
+            page = extract(ref, data, seconds_limit)
             page.fetched_at = ref.fetched_at
             result.items.append(page)
         except ExtractError as e:
             result.rejections.append(Rejection(ref.source_uri, "extract", e.reason, e.detail, doc_id=ref.doc_id))
-        except PageTimeout:
-            result.rejections.append(Rejection(ref.source_uri, "extract", "too_slow",
-                                               f"extraction took over {seconds_limit:g} s and was stopped",
-                                               doc_id=ref.doc_id))
         except OSError as e:
             result.rejections.append(Rejection(ref.source_uri, "extract", "unreadable",
                                                f"cannot read the file: {e.strerror or e}", doc_id=ref.doc_id))

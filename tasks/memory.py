@@ -6,12 +6,10 @@ the resident size creeps up batch after batch on a long run."""
 from __future__ import annotations
 
 import atexit
-import contextvars
 import ctypes
 import ctypes.util
 import gc
 import os
-import threading
 from contextlib import contextmanager
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -73,30 +71,3 @@ def release_freed_memory() -> None:
     gc.collect()
     if _TRIM is not None:
         _TRIM(0)
-
-
-def in_own_arena(function, *args, **kwargs):
-    """`function(*args, **kwargs)` in a thread of its own (the caller's context, Prefect's
-    included, copied to it), so that what it allocates with malloc comes from an arena of its
-    own. glibc gives a new thread an arena of its own (or one a finished thread left; the main
-    one only past 8 arenas per core), not the one of the thread that imported Great
-    Expectations: GX's import leaves that heap scattered with the holes of its
-    freed objects, and libxml2 building and copying trees in it ran 20-80 % slower (parse and
-    tree copy, one 95 KB page), trafilatura as a whole ~10 % (150 pages: 29 -> 32.4 docs/s in
-    a thread). The caller waits; Ctrl-C still stops it (a daemon thread, and `join` wakes for
-    the signal). What the function raises is raised here."""
-    outcome: dict = {}
-    context = contextvars.copy_context()
-
-    def run() -> None:
-        try:
-            outcome["value"] = context.run(function, *args, **kwargs)
-        except BaseException as error:          # noqa: BLE001 - handed to the caller as it is
-            outcome["error"] = error
-
-    thread = threading.Thread(target=run, name=f"khabar-{getattr(function, 'name', 'stage')}", daemon=True)
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]

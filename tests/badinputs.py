@@ -107,6 +107,9 @@ def build(inputs: Path, outside: Path) -> dict[str, str]:
     put("truncated.html", HTML_ARTICLE[: len(HTML_ARTICLE) * 2 // 3], "articles")
     put("truncated-head.html", b"<html><head><title>x</title></head><body><div><p>", "no_main_text")
     put("nested-100000.html", _nested(100_000), "no_main_text")
+    # One tag with 200,000 attributes: libxml2 parses it for most of a minute, in one call.
+    put("attributes-200000.html", "<html><body><p " + " ".join(f"a{i}='v'" for i in range(200_000)) + ">x</p></body></html>",
+        "too_slow")
     # Nothing expands: the page's text is the entity's name, and validation finds it no article.
     put("entity-expansion.xhtml", BILLION_LAUGHS, "no_article")      # a title, no body: no article
     put("scripts-only.html", "<html><head><script>" + "var a=1;" * 5000 + "</script></head><body></body></html>",

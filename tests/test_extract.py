@@ -133,9 +133,6 @@ def test_a_page_over_the_time_limit_is_stopped_and_quarantined_and_the_batch_goe
     assert time.perf_counter() - started < 3
     assert [(r.reason, r.detail) for r in result.rejections] == [("too_slow", "extraction took over 0.3 s and was stopped")]
     assert [p.source_uri for p in result.items] == [str(quick)]
-    # The alarm is off once the batch is done.
-    import signal
-    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
 def test_the_time_limit_also_holds_in_a_worker_thread_as_dask_runs_tasks(tmp_path):
@@ -161,25 +158,19 @@ def test_the_time_limit_also_holds_in_a_worker_thread_as_dask_runs_tasks(tmp_pat
     assert [p.source_uri for p in result.items] == [str(quick)]
 
 
-def test_a_short_limit_after_a_long_one_still_holds_in_a_worker_thread(tmp_path):
-    """The deadline thread sleeps until the nearest deadline it knows and is not woken for
-    later ones: a page whose limit ends before that must still wake it."""
-    import threading
-
-    slow, quick = slow_and_quick_pages(tmp_path)
-    outcome = {}
-
-    def work():
-        outcome["long"] = extract_batch([ref(str(quick))], seconds_limit=60)     # the thread now sleeps ~60 s
-        started = time.perf_counter()
-        outcome["short"] = extract_batch([ref(str(slow), size=slow.stat().st_size)], seconds_limit=0.3)
-        outcome["seconds"] = time.perf_counter() - started
-
-    worker = threading.Thread(target=work)
-    worker.start()
-    worker.join(30)
-    assert not outcome["long"].rejections
-    assert [r.reason for r in outcome["short"].rejections] == ["too_slow"] and outcome["seconds"] < 3
+def test_a_page_whose_time_goes_inside_libxml2_is_stopped_there(tmp_path):
+    """Item 8 of "Reliability, second round": a tag with 200,000 attributes (2.3 MB) keeps
+    libxml2's parser for most of a minute in one call that no signal or exception interrupts;
+    the child process extracting it is killed at the limit and replaced, the page quarantined
+    too_slow, the next page extracted."""
+    attributes = tmp_path / "attributes.html"
+    attributes.write_text("<html><body><p " + " ".join(f"a{i}='v'" for i in range(200_000)) + ">x</p></body></html>")
+    _, quick = slow_and_quick_pages(tmp_path)
+    started = time.perf_counter()
+    result = extract_batch([ref(str(attributes), size=attributes.stat().st_size), ref(str(quick))], seconds_limit=2)
+    assert time.perf_counter() - started < 20
+    assert [(r.source_uri, r.reason) for r in result.rejections] == [(str(attributes), "too_slow")]
+    assert [p.source_uri for p in result.items] == [str(quick)]
 
 
 def test_a_file_that_changes_between_discovery_and_extraction_is_read_again_next_run(tmp_path):
