@@ -1,4 +1,4 @@
-"""The records that travel between stages (see ARCHITECTURE.md: RawDoc → Page → Article → row).
+"""The records that travel between stages (docs/ARCHITECTURE.md: InputRef → Page → Article → row).
 
 Plain dataclasses, so every stage's pure functions can be called and tested without Prefect.
 """
