@@ -10,7 +10,7 @@ STAMP      := $(VENV)/.synced
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test test-fast bench venv clean
+.PHONY: run test test-fast lint bench venv clean
 
 venv: $(STAMP)
 
@@ -29,6 +29,10 @@ run: $(STAMP)
 test: $(STAMP)
 	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; exit $$rc
+
+# ruff's checks (pyproject.toml [tool.ruff]) over the code, the benchmarks and the tests.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check flows tasks schemas bench tests
 
 # The unit tests only: no end-to-end (Prefect API) or long property tests.
 test-fast: $(STAMP)

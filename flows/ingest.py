@@ -7,8 +7,8 @@
 """
 from __future__ import annotations
 
-import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -42,7 +42,8 @@ def commit_task(store: Store, staging: Staging, index: DedupIndex) -> str:
 
 
 @flow(name="ingest", flow_run_name="ingest-{out}")
-def ingest(sources: list[str] = ["seeds/"], out: str = "data", batch_size: int = DEFAULT_BATCH_SIZE,
+def ingest(sources: list[str] = ["seeds/"],  # noqa: B006 - never mutated; the UI shows it as the default
+           out: str = "data", batch_size: int = DEFAULT_BATCH_SIZE,
            non_arabic: str = "keep", duplicate_threshold: float = DEFAULT_THRESHOLD,
            fetch: dict | None = None, lock_wait: float = 0.0, workers: int = 1, dask: str | None = None,
            max_failed_share: float = 1.0) -> dict:

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 
@@ -14,6 +16,27 @@ PAGES = Path(__file__).resolve().parent / "pages"
 # Tests never touch the user's ~/.prefect.
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="khabar-prefect-home-"))
 import flows  # noqa: E402,F401  (the Prefect defaults, applied as for every entry point)
+
+
+def _loopback_only(connect):
+    """Tests may send traffic to 127.0.0.0/8 and ::1 only: a connection anywhere else fails
+    the test that tries it (in this process; the subprocesses tests start fetch from the same
+    servers)."""
+    def guarded(sock, address, *args):
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0]
+            try:
+                loopback = ipaddress.ip_address(host.split("%")[0]).is_loopback
+            except ValueError:
+                loopback = host == "localhost"
+            if not loopback:
+                raise AssertionError(f"a test tried to connect to {address}: tests stay on 127.0.0.0/8 and ::1")
+        return connect(sock, address, *args)
+    return guarded
+
+
+socket.socket.connect = _loopback_only(socket.socket.connect)
+socket.socket.connect_ex = _loopback_only(socket.socket.connect_ex)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ Lavrov's and Shoigu's visits to Pyongyang), each republished as an exact copy by
 outlet, lightly edited (words changed, punctuation), and with a paragraph added."""
 import random
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
