@@ -30,9 +30,11 @@ test: $(STAMP)
 	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; exit $$rc
 
-# ruff's checks (pyproject.toml [tool.ruff]) over the code, the benchmarks and the tests.
+# ruff's checks over the code, the benchmarks and the tests; mypy over the code
+# (pyproject.toml [tool.ruff], [tool.mypy]).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check flows tasks schemas bench tests
+	$(VENV)/bin/mypy flows tasks schemas
 
 # The unit tests only: no end-to-end (Prefect API) or long property tests.
 test-fast: $(STAMP)

@@ -58,7 +58,7 @@ def _publish(target: Path) -> None:
 
 def compact_table(source: Path, target: Path, schema: pa.Schema, stem: str) -> Counter:
     """Each directory of Parquet files under `source` (a partition) becomes few files under `target`."""
-    counts = Counter()
+    counts: Counter[str] = Counter()
     by_dir: dict[Path, list[Path]] = {}
     for path in dataset_files(source):
         by_dir.setdefault(path.parent.relative_to(source), []).append(path)

@@ -85,13 +85,15 @@ def ingest(sources: list[str] = ["seeds/"],  # noqa: B006 - never mutated; the U
                     progress.total = inputs.new_count
                     publish(progress)
                 stop_artifact()
-                if inputs.found.rejections:
+                found = inputs.found
+                assert found is not None      # set when batches() is exhausted
+                if found.rejections:
                     if staging is None:
                         staging, index, sources_written = _begin(store, run, duplicate_threshold, logger)
-                    _write_early_rejections(inputs.batch_count, inputs.found.rejections, run, staging, sources_written,
+                    _write_early_rejections(inputs.batch_count, found.rejections, run, staging, sources_written,
                                             report)
                 report.check()                 # before the commit: a run whose counts do not add up is not committed
-                if staging is not None:
+                if staging is not None and index is not None:
                     report.version = Path(commit_task(store, staging, index)).name
             except BaseException:
                 stop_artifact()
@@ -102,7 +104,7 @@ def ingest(sources: list[str] = ["seeds/"],  # noqa: B006 - never mutated; the U
     summary = report.as_dict()
     summary["report_path"] = str(write_report(summary, Path(out), run))
     publish_run_artifacts(summary, run.label)
-    failed = len(inputs.found.rejections)
+    failed = len(inputs.found.rejections) if inputs.found is not None else 0
     if report.inputs and failed / report.inputs >= max_failed_share:
         raise TooManyFailed(f"{failed} of {report.inputs} inputs failed before extraction (share "
                             f"{failed / report.inputs:.2f} >= --max-failed-share {max_failed_share:g}); their "

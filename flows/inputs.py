@@ -76,7 +76,8 @@ class Inputs:
 
     def _walk(self, walk: Walk, settled: int | None) -> None:
         # quote: the walk goes to the task as it is, not looked through for futures.
-        self.report.stages["discover"].seconds += discover_task(quote(walk), settled)
+        # quote() is Prefect's own way to pass an argument as it is; its stubs do not know it.
+        self.report.stages["discover"].seconds += discover_task(quote(walk), settled)  # type: ignore[call-overload]
 
     def _fetch(self, found: Discovery, known: set[str], fetcher: Fetcher) -> None:
         """URL pages, each fetched into the raw zone (its own task, with retries), then sorted
@@ -99,7 +100,7 @@ class Inputs:
         # report, but their rows are already in the dataset: they are not rewritten.
         recorded = recorded_rejections(self.out, found.rejections)
         if recorded:
-            self.report.add_batch([InputRef(r.source_uri, r.doc_id, 0) for r in recorded], ARTICLES.empty_table(),
+            self.report.add_batch([InputRef(r.source_uri, r.doc_id or "", 0) for r in recorded], ARTICLES.empty_table(),
                                   recorded, NOTHING_WRITTEN)
             again = {id(r) for r in recorded}
             found.rejections = [r for r in found.rejections if id(r) not in again]

@@ -58,14 +58,16 @@ class RunReport:
         with_articles = set(articles.column("doc_id").to_pylist())
         self.documents_with_articles += sum(1 for r in refs if r.doc_id in with_articles)
         self.quarantined += sum(1 for r in refs if r.doc_id not in with_articles)
-        first_reason = {}
+        first_reason: dict[str, Rejection] = {}
         for r in rejections:
-            first_reason.setdefault(r.doc_id, r)
+            if r.doc_id is not None:
+                first_reason.setdefault(r.doc_id, r)
         for ref in refs:
             if ref.doc_id not in with_articles and len(self.quarantined_inputs) < QUARANTINED_LISTED:
-                r = first_reason.get(ref.doc_id)
-                self.quarantined_inputs.append({"source_uri": ref.source_uri, "reason": r.reason if r else "no_output",
-                                                "detail": r.detail if r else None})
+                first = first_reason.get(ref.doc_id)
+                self.quarantined_inputs.append({"source_uri": ref.source_uri,
+                                                "reason": first.reason if first else "no_output",
+                                                "detail": first.detail if first else None})
         self.articles += written["articles"]
         self.quarantine_rows += written["quarantine"]
         self.replaced_rows += written["replaced"]
@@ -85,7 +87,7 @@ class RunReport:
 
     def as_dict(self) -> dict:
         finished = datetime.now(timezone.utc)
-        removed = Counter()
+        removed: Counter[str] = Counter()
         for stats in self.stages.values():
             removed.update(stats.removed_by_rule)
         return {

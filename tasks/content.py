@@ -213,7 +213,8 @@ def title_features(texts: list[str], candidates: list[int], body_start: int, sco
 
 
 def _score(scores: list[float | None], i: int | None) -> float:
-    return -1.0 if i is None or scores[i] is None else scores[i]
+    score = None if i is None else scores[i]
+    return -1.0 if score is None else score
 
 
 def title_scores(texts: list[str], candidates: list[int], body_start: int, scores: list[float | None],
@@ -265,7 +266,7 @@ def listing_features(texts: list[str], tags: list[str], mains: list[bool],
     texts = [texts[i] for i in keep]
     tags = [tags[i] for i in keep]
     main = [mains[i] for i in keep]
-    score = [scores[i] if scores[i] is not None else 0.0 for i in keep]
+    score = [s if s is not None else 0.0 for s in (scores[i] for i in keep)]
     n = len(texts) or 1
     words = [token_count(t) for t in texts]
     total = sum(words) or 1

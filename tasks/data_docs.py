@@ -34,7 +34,7 @@ def _site_builder(site: Path, run_name: str | None = None):
     from great_expectations.render.renderer.site_builder import SiteBuilder
 
     context, _ = gx_context()
-    sections = {"profiling": "None"}
+    sections: dict[str, object] = {"profiling": "None"}
     if run_name:
         sections["validations"] = {"run_name_filter": {"matches_regex": "^" + re.escape(run_name)}}
     return SiteBuilder(data_context=context, site_name="khabar-" + hashlib.sha256(str(site).encode()).hexdigest()[:12],

@@ -13,6 +13,7 @@ import time
 import zlib
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Any
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,7 +37,7 @@ INDEX_SCHEMA = pa.schema([
 @dataclass(frozen=True)
 class _Hasher:
     """MinHash permutations made once: building them per document would cost more than hashing."""
-    template: object
+    template: Any            # a datasketch MinHash
 
     @classmethod
     def make(cls) -> "_Hasher":
@@ -300,7 +301,7 @@ def rebuild_index(articles_dir: Path, threshold: float) -> DedupIndex:
     from tasks.write import dataset_files
 
     columns = ["article_id", "content_hash", "title_search", "body_search", "duplicate_of", "ingested_at"]
-    entries = []
+    entries: list[tuple] = []
     for path in dataset_files(articles_dir):
         t = pq.ParquetFile(path).read(columns=columns)
         entries += zip(*(t.column(c).to_pylist() for c in columns))

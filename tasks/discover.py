@@ -43,7 +43,7 @@ def expand_source(source: str) -> tuple[list[Path], Path | None]:
     if path.is_file():
         return [path], None
     if path.is_dir():
-        entries = []
+        entries: list[Path] = []
         for root, dirs, names in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith(_IGNORED_PREFIXES))
             # os.walk does not enter linked directories: list them, so a link is never skipped unseen.
@@ -178,12 +178,14 @@ class _Walker:
 
         for record in warc_html_records(path, self.max_bytes):
             origin = f"{uri_of_path(path)}#{record.offset}"
-            if record.error:
+            if record.error or record.payload is None:
                 # Named by its place in the archive: its URL may have a good capture elsewhere.
                 self.found.rejections.append(input_rejection(origin, "discover", "warc_record_unreadable",
                                                            f"{record.url or 'a record'}: {record.error}"))
                 continue
             doc_id = hashlib.sha256(record.payload).hexdigest()
+            if self.raw_dir is None:
+                raise SourceError(f"WARC archives need the raw zone to keep their records: {path}")
             stored = raw.put(self.raw_dir, doc_id, record.payload)
             self.add_ref(InputRef(source_uri=record.url or origin, doc_id=doc_id, size=len(record.payload),
                                   url=record.url, raw=str(stored), fetched_at=record.fetched_at, origin=origin,
@@ -298,7 +300,9 @@ def _capture_time(ref: InputRef) -> datetime:
 
 def split_fetched(refs: list[InputRef], known_doc_ids: set[str]) -> tuple[list[InputRef], list[InputRef]]:
     """Fetched pages into (new, unchanged): a 304 or the same bytes as before is unchanged."""
-    new, unchanged, seen = [], [], set(known_doc_ids)
+    new: list[InputRef] = []
+    unchanged: list[InputRef] = []
+    seen = set(known_doc_ids)
     for ref in refs:
         (unchanged if ref.doc_id in seen else new).append(ref)
         seen.add(ref.doc_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 
 from tasks import raw
@@ -197,10 +198,10 @@ def _read(data: bytes, declared: str | None) -> tuple[str, str]:
     if len(_ARABIC_LETTER.findall(text)) >= 0.3 * max(1, len(re.findall(r"[^\W\d_]", text))):
         return best
     from charset_normalizer import from_bytes
-    best = from_bytes(data).best()
-    if best is None:
+    match = from_bytes(data).best()
+    if match is None:
         raise ExtractError("undecodable", "the bytes are in no text encoding khabar can recognise")
-    return str(best), best.encoding
+    return str(match), match.encoding
 
 
 def is_html(data: bytes) -> bool:
@@ -247,7 +248,7 @@ def html_page(ref: InputRef, text: str, encoding: str) -> Page:
     # Imported here: trafilatura's import pulls lxml and its models (~0.5 s).
     from trafilatura import bare_extraction
 
-    doc = bare_extraction(text, url=ref.url, with_metadata=True, deduplicate=False,
+    doc: Any = bare_extraction(text, url=ref.url, with_metadata=True, deduplicate=False,
                           include_comments=False, include_tables=True, favor_precision=False,
                           date_extraction_params=HTMLDATE_PARAMS)
     if doc is None or not (doc.text or "").strip():

@@ -26,6 +26,7 @@ import logging
 import socket
 import threading
 import time
+from typing import Any
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -34,6 +35,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
+import tenacity
 
 from tasks import raw
 from tasks.records import InputRef
@@ -160,7 +162,7 @@ class Fetcher:
             follow_redirects=False, headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
             trust_env=False)
         self._hosts: dict[str, _Host] = {}
-        self._robots: dict[str, object] = {}
+        self._robots: dict[str, Any] = {}         # origin → its Protego rules, None for "no rules"
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -174,7 +176,7 @@ class Fetcher:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as e:
             raise FetchError("dns_error", f"cannot resolve {host}: {e.strerror or e}", transient=True) from None
-        addresses = sorted({info[4][0] for info in infos})
+        addresses = sorted({str(info[4][0]) for info in infos})
         for address in addresses:
             if not (self.policy.allow_private or is_public(address) or address in self.policy.allowed_addresses):
                 raise FetchError("private_address", f"{host} resolves to {address}, a private, loopback or "
@@ -278,11 +280,10 @@ class Fetcher:
 
     def fetch_retrying(self, url: str, expect: str = "html") -> Fetched:
         """fetch, tried again up to policy.retries times while it fails transiently."""
-        import tenacity
-
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception(lambda e: isinstance(e, FetchError) and e.transient),
-            stop=tenacity.stop_after_attempt(self.policy.retries + 1) | self._asked_to_wait_too_long,
+            stop=tenacity.stop_any(tenacity.stop_after_attempt(self.policy.retries + 1),
+                                   _AskedToWaitTooLong(self.policy.max_retry_after)),
             wait=self._wait, before_sleep=_log_retry, reraise=True)
         try:
             return retrying(self.fetch, url, expect)
@@ -292,10 +293,6 @@ class Fetcher:
                                  f"the {self.policy.max_retry_after:g} s a run waits: the next run asks again",
                                  e.transient) from None
             raise
-
-    def _asked_to_wait_too_long(self, state) -> bool:
-        error = state.outcome.exception()
-        return getattr(error, "retry_after", None) is not None and error.retry_after > self.policy.max_retry_after
 
     def _wait(self, state) -> float:
         """The server's Retry-After, else the policy's delay for this retry."""
@@ -319,7 +316,7 @@ class Fetcher:
                 headers["If-Modified-Since"] = known.last_modified
         status, body, response_headers, final = self._request(url, headers, self.policy.max_bytes)
         now = datetime.now(timezone.utc)
-        if status == 304 and headers:
+        if status == 304 and known is not None and headers:
             return Fetched(final, known.doc_id, str(raw.raw_path(self.raw_dir, known.doc_id)), known.fetched_at,
                            "text/html", not_modified=True)
         if status == 429 or status >= 500:
@@ -382,6 +379,17 @@ def _decoded_body(response: httpx.Response, max_bytes: int, deadline: float) -> 
 
 
 _LOG = logging.getLogger("khabar.fetch")
+
+
+class _AskedToWaitTooLong(tenacity.stop.stop_base):
+    """Stops the retries when the server's Retry-After is longer than a run waits."""
+
+    def __init__(self, limit: float):
+        self.limit = limit
+
+    def __call__(self, state) -> bool:
+        error = state.outcome.exception()
+        return getattr(error, "retry_after", None) is not None and error.retry_after > self.limit
 
 
 def _log_retry(state) -> None:

@@ -97,7 +97,7 @@ def _prefixes(items: list) -> tuple[str, ...] | None:
     alternatives = _alternatives(items[0])
     if not alternatives:
         return None
-    prefixes = []
+    prefixes: list[str] = []
     for alt in alternatives:
         run = _prefixes(alt)
         if not run or not all(run):
@@ -126,7 +126,7 @@ def _mandatory(items: list, contains: list[str], one_of: list[tuple[str, ...]]) 
             else:
                 texts = [_prefixes(alt) for alt in alternatives]
                 if all(t and all(t) for t in texts):
-                    one_of.append(tuple(x for t in texts for x in t))
+                    one_of.append(tuple(x for t in texts if t for x in t))
         elif op is C.MAX_REPEAT or op is C.MIN_REPEAT or op is C.POSSESSIVE_REPEAT:
             low, _, body = av
             if low >= 1:

@@ -180,10 +180,9 @@ def _is_full_story(paragraphs: list[str]) -> bool:
     return (len(paragraphs) >= APPENDED_MIN_PARAGRAPHS and words >= APPENDED_MIN_WORDS) or words >= APPENDED_ALONE_WORDS
 
 
-def _teaser(unit: Unit, profile: Profile | None) -> dict | None:
+def _teaser(unit: Unit, profile: Profile | None) -> dict:
+    """A related article's teaser from a unit with text in it."""
     texts = unit.texts()
-    if not texts:
-        return None
     title_line = next((ln for ln in texts if is_headline(ln.text)), texts[0])
     summary = " ".join(ln.text for ln in texts if ln is not title_line) or None
     section = None
@@ -192,13 +191,14 @@ def _teaser(unit: Unit, profile: Profile | None) -> dict | None:
             if ln.label == "caption":
                 section = next((s for s in profile.sections if ln.text.startswith(s + " ")), None)
                 break
-    byline = unit.ended_by.text if unit.ended_by is not None and unit.ended_by.label == "byline" else None
+    ender = unit.ended_by if unit.ended_by is not None and unit.ended_by.label == "byline" else None
     for ln in unit.lines:
         if ln.label in ("text", "caption", "repeated"):
             ln.label, ln.rule = "related", "related_teaser"
-    if byline:
-        unit.ended_by.label, unit.ended_by.rule = "related", "related_teaser"
-    return {"title": title_line.text, "summary": summary, "section": section, "byline": byline}
+    if ender is not None:
+        ender.label, ender.rule = "related", "related_teaser"
+    return {"title": title_line.text, "summary": summary, "section": section,
+            "byline": ender.text if ender is not None else None}
 
 
 def _article(unit: Unit, position: int, page_title: str | None, title_line: Line | None = None,
@@ -468,10 +468,8 @@ def _related(unit: Unit, draft: Draft, profile: Profile | None, ends_in_byline: 
                 draft.related.append(_teaser(Unit([ln]), profile))
             else:
                 ln.label, ln.rule = "boilerplate", "section_link"
-    else:
-        teaser = _teaser(unit, profile)
-        if teaser:
-            draft.related.append(teaser)
+    elif unit.texts():
+        draft.related.append(_teaser(unit, profile))
 
 
 def _close_unit(unit: Unit, drafts: list[Draft]) -> None:

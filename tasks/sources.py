@@ -175,7 +175,8 @@ def sitemap_links(data: bytes) -> tuple[list[str], list[str]]:
     root = etree.fromstring(_xml_bytes(data), parser)
     if root is None:
         return [], []
-    pages, children = [], []
+    pages: list[str] = []
+    children: list[str] = []
     for loc in root.iter("{*}loc"):
         parent = etree.QName(loc.getparent()).localname if loc.getparent() is not None else ""
         url = (loc.text or "").strip()
@@ -227,7 +228,7 @@ def warc_html_records(path: Path, max_bytes: int) -> Iterator[WarcRecord]:
     size = path.stat().st_size
     with open(path, "rb") as f:
         compressed = f.read(2) == b"\x1f\x8b"
-        start = 0
+        start: int | None = 0
         while start is not None:
             f.seek(start)
             records = ArchiveIterator(f)

@@ -212,8 +212,9 @@ class Store:
         for path in base.iterdir():
             if path.name.startswith(".staging-"):
                 shutil.rmtree(path, ignore_errors=True)
+        matched = _VERSION.match(current.name) if current is not None else None
         for number, path in versions:
-            if current is not None and number > int(_VERSION.match(current.name)[1]):
+            if matched is not None and number > int(matched[1]):
                 shutil.rmtree(path, ignore_errors=True)
 
     def begin(self, run_label: str, carry_over: bool = True) -> Staging:

@@ -160,7 +160,7 @@ def keep_likeliest_paragraph(judged: list[Line]) -> None:
         return
     prose = [line for line in judged if line.label == "text" and token_count(line.text) >= FALLBACK_MIN_WORDS]
     if prose:
-        max(prose, key=lambda line: line.score).main = True
+        max(prose, key=lambda line: line.score or 0.0).main = True
 
 
 def extend_main_text(judged: list[Line]) -> None:
@@ -171,7 +171,7 @@ def extend_main_text(judged: list[Line]) -> None:
     while changed:
         changed = False
         for i, line in enumerate(judged):
-            if line.main or line.score < NEAR_MAIN_THRESHOLD or not _sentence_like(line.text):
+            if line.main or (line.score or 0.0) < NEAR_MAIN_THRESHOLD or not _sentence_like(line.text):
                 continue
             if (i > 0 and judged[i - 1].main) or (i + 1 < len(judged) and judged[i + 1].main):
                 line.main = changed = True
@@ -189,7 +189,8 @@ def labelled_lines(page: Page, book: RuleBook, profile: Profile | None,
     """The page's lines labelled by the rules and, on a text dump, scored by the content model
     (unless `judge` is off: strip_batch scores a batch's pages in one call): what segmentation
     starts from."""
-    site_lines = (recurring or {}).get(site_key(page, profile), frozenset())
+    key = site_key(page, profile)
+    site_lines = (recurring or {}).get(key, frozenset()) if key else frozenset()
     lines = label_lines(page.lines, book, profile, site_lines, cleaned, extracted=page.content_type == "html")
     if page.line_numbers is not None:
         for line in lines:
@@ -302,16 +303,16 @@ def strip_batch(pages: list[Page], book: RuleBook | None = None) -> StageResult:
         except Exception as e:  # one page's bad luck must not stop the run
             labelled.append(e)
     # The batch's paragraphs scored in one call: a call per page costs more than its rows.
-    scores = predict_content(np.vstack([rows for _, rows in to_score])) if to_score else []
+    scores = predict_content(np.vstack([rows for _, rows in to_score])) if to_score else np.zeros(0)
     start = 0
     for judged, rows in to_score:
         apply_scores(judged, scores[start:start + len(rows)])
         start += len(rows)
-    for page, profile, lines in zip(pages, profiles, labelled):
+    for page, profile, page_lines in zip(pages, profiles, labelled):
         try:
-            if isinstance(lines, Exception):
-                raise lines
-            stripped = strip_page(page, book, recurring, profile, lines=lines)
+            if isinstance(page_lines, Exception):
+                raise page_lines
+            stripped = strip_page(page, book, recurring, profile, lines=page_lines)
         except Exception as e:  # one page's bad luck must not stop the run
             result.rejections.append(Rejection(page.source_uri, "strip", "strip_failed",
                                                f"{type(e).__name__}: {e}"[:300], doc_id=page.doc_id))

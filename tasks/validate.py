@@ -105,7 +105,7 @@ def validate_batch(rows: list[dict], run_name: str = "adhoc") -> StageResult:
         table, rejections = validate_rows(rows, run_name)
     except BatchInvalid as e:
         table = ARTICLES.empty_table()
-        seen = {}
+        seen: dict[str | None, dict] = {}
         for row in rows:
             seen.setdefault(row.get("doc_id"), row)
         rejections = [Rejection(r.get("source_uri", "?"), "validate", "batch_invalid", str(e)[:300],

@@ -112,14 +112,14 @@ def recorded_rejections(out_dir: Path, rejections: list[Rejection]) -> list[Reje
     if not rejections:
         return []
     key_columns = ["source_uri", "stage", "reason", "detail"]
-    recorded = set()
+    recorded: set[tuple] = set()
     for path in dataset_files(out_dir / QUARANTINE_DIR):
         table = pq.ParquetFile(path).read(columns=key_columns)
         recorded.update(zip(*(table.column(c).to_pylist() for c in key_columns)))
     return [r for r in rejections if (r.source_uri, r.stage, r.reason, r.detail) in recorded]
 
 
-def drop_rows_of_sources(dataset_dir: Path, source_uris: set[str], keep: set[Path] = frozenset()) -> list[str]:
+def drop_rows_of_sources(dataset_dir: Path, source_uris: set[str], keep: frozenset[Path] | set[Path] = frozenset()) -> list[str]:
     """Remove earlier rows of inputs that are written again (their content changed); return
     the article_ids removed (empty strings for quarantine rows without one)."""
     removed: list[str] = []
