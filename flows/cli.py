@@ -71,40 +71,12 @@ def _check_out_dir(out: Path) -> str | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from tasks.discover import SourceError, expand_source
-    from tasks.sources import SourcesFileError, is_url, named_sources
-
     sources = args.sources or ["seeds/"]
-    try:
-        for source in sources:
-            named = None if is_url(source) or Path(source).exists() else named_sources(source)
-            for each in named or [source]:
-                if not is_url(each):
-                    expand_source(each)  # fails early on a missing source, named ones too
-    except (SourceError, SourcesFileError) as e:
-        return _fail(str(e))
-    problem = _check_out_dir(Path(args.out))
+    problem = _check_sources(sources) or _check_out_dir(Path(args.out)) or _check_store(Path(args.out)) \
+        or _check_run_options(args)
     if problem:
         return _fail(problem)
-    from tasks.store import Store, StoreDamaged, StoreLocked
-
-    try:                         # refuse at once, before starting Prefect; the flow checks again
-        Store(Path(args.out)).open().close()
-    except (StoreLocked, StoreDamaged) as e:
-        return _fail(str(e))
-    if args.batch_size < 1:
-        return _fail("--batch-size must be at least 1")
-    if not 0 < args.max_failed_share <= 1:
-        return _fail("--max-failed-share must be more than 0 and at most 1")
-    if args.workers < 1:
-        return _fail("--workers must be at least 1")
-    if args.dask:
-        if args.workers > 1:
-            return _fail("--workers starts a local cluster and --dask uses an existing one: give one of them")
-        problem = _check_scheduler(args.dask)
-        if problem:
-            return _fail(problem)
-
+    from tasks.store import StoreDamaged, StoreLocked
     from flows.api_server import ServerDidNotStart, prefect_api
     from flows.ingest import TooManyFailed, ingest
     from flows.report import AccountingError
@@ -134,6 +106,45 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0
+
+
+def _check_sources(sources: list[str]) -> str | None:
+    """Fails early on a missing source, named ones too."""
+    from tasks.discover import SourceError, expand_source
+    from tasks.sources import SourcesFileError, is_url, named_sources
+
+    try:
+        for source in sources:
+            named = None if is_url(source) or Path(source).exists() else named_sources(source)
+            for each in named or [source]:
+                if not is_url(each):
+                    expand_source(each)
+    except (SourceError, SourcesFileError) as e:
+        return str(e)
+    return None
+
+
+def _check_store(out: Path) -> str | None:
+    """Refused at once, before Prefect starts (the flow checks again): a locked or damaged DIR."""
+    from tasks.store import Store, StoreDamaged, StoreLocked
+
+    try:
+        Store(out).open().close()
+    except (StoreLocked, StoreDamaged) as e:
+        return str(e)
+    return None
+
+
+def _check_run_options(args: argparse.Namespace) -> str | None:
+    if args.batch_size < 1:
+        return "--batch-size must be at least 1"
+    if not 0 < args.max_failed_share <= 1:
+        return "--max-failed-share must be more than 0 and at most 1"
+    if args.workers < 1:
+        return "--workers must be at least 1"
+    if args.dask and args.workers > 1:
+        return "--workers starts a local cluster and --dask uses an existing one: give one of them"
+    return _check_scheduler(args.dask) if args.dask else None
 
 
 def _check_scheduler(address: str) -> str | None:

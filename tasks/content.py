@@ -194,22 +194,34 @@ def title_features(texts: list[str], candidates: list[int], body_start: int, sco
     for rank, (i, n) in enumerate(zip(candidates, lengths)):
         text = texts[i]
         own = _own(text, stop)
-        words = _words(text)
-        prev = next((j for j in range(i - 1, -1, -1) if texts[j]), None)
-        nxt = next((j for j in range(i + 1, len(texts)) if texts[j]), None)
         rows[rank] = (
-            own[0], own[1], own[3], 1.0 if ":" in text else 0.0, own[8], own[6], own[7],
-            scores[i] if scores[i] is not None else -1, (sum(1 for t in texts[i + 1:body_start] if t) if i < body_start
-                                                    else -sum(1 for t in texts[body_start:i] if t)),
-            len(candidates) - 1 - rank, rank, len(candidates), 1.0 if counts.get(text, 0) > 1 else 0.0,
-            sum(1 for w in words if w in lead_words) / (len(words) or 1), 1.0 if n == longest else 0.0,
-            n / longest, i / len(texts), 1.0 if i == first_line else 0.0,
-            1.0 if i == 0 or not texts[i - 1] else 0.0, 1.0 if i + 1 >= len(texts) or not texts[i + 1] else 0.0,
-            math.log1p(token_count(texts[prev])) if prev is not None else -1,
-            math.log1p(token_count(texts[nxt])) if nxt is not None else -1,
-            _score(scores, prev), _score(scores, nxt), overlaps[rank] / best_overlap, own[2],
+            own[0], own[1], own[3], float(":" in text), own[8], own[6], own[7],
+            _score(scores, i), _lines_to_body(texts, i, body_start),
+            len(candidates) - 1 - rank, rank, len(candidates), float(counts.get(text, 0) > 1),
+            overlaps[rank], float(n == longest), n / longest, i / len(texts), float(i == first_line),
+            *_neighbours(texts, scores, i), overlaps[rank] / best_overlap, own[2],
         )
     return rows
+
+
+def _lines_to_body(texts: list[str], i: int, body_start: int) -> int:
+    """Non-blank lines from line i down to the body's start (negative below it)."""
+    if i < body_start:
+        return sum(1 for t in texts[i + 1:body_start] if t)
+    return -sum(1 for t in texts[body_start:i] if t)
+
+
+def _neighbours(texts: list[str], scores: list[float | None], i: int) -> tuple[float, ...]:
+    """Whether line i has a blank line before and after it; the words (log) and content
+    scores of the nearest non-blank lines above and below (-1 when there is none)."""
+    prev = next((j for j in range(i - 1, -1, -1) if texts[j]), None)
+    nxt = next((j for j in range(i + 1, len(texts)) if texts[j]), None)
+    return (float(i == 0 or not texts[i - 1]), float(i + 1 >= len(texts) or not texts[i + 1]),
+            _log_words(texts, prev), _log_words(texts, nxt), _score(scores, prev), _score(scores, nxt))
+
+
+def _log_words(texts: list[str], i: int | None) -> float:
+    return -1.0 if i is None else math.log1p(token_count(texts[i]))
 
 
 def _score(scores: list[float | None], i: int | None) -> float:
@@ -270,6 +282,36 @@ def listing_features(texts: list[str], tags: list[str], mains: list[bool],
     n = len(texts) or 1
     words = [token_count(t) for t in texts]
     total = sum(words) or 1
+    counts = Counter(texts)
+    row = (
+        *_interior_features(texts, tags, main, words, counts), *_main_runs(words, main, total),
+        *_teaser_features(texts, words, counts, n), sum(1 for w in words if w >= LONG_PARAGRAPH_WORDS),
+        math.log1p(total), sum(main) / n, sum(score) / n,
+    )
+    return np.array([row], dtype=np.float32)
+
+
+def _interior_features(texts: list[str], tags: list[str], main: list[bool], words: list[int],
+                       counts: Counter) -> tuple[float, ...]:
+    """What stands between the first and the last main paragraph: recurring short lines,
+    teaser metadata (dates, bylines), lines not kept, headlines heading a kept paragraph."""
+    kept = [i for i, m in enumerate(main) if m]
+    interior = range(kept[0], kept[-1] + 1) if kept else range(0)
+    span = len(interior) or 1
+    short = [i for i in interior if words[i] <= INTERIOR_REPEAT_WORDS]
+    repeats = sum(1 for i in short if counts[texts[i]] >= 2)
+    max_repeat = max((counts[texts[i]] for i in short), default=0)
+    dates = sum(1 for i in interior if tags[i] in TEASER_METADATA_TAGS)
+    not_main = sum(1 for i in interior if not main[i])
+    headed = sum(1 for i in interior if not main[i] and _headline_like(texts[i])
+                 and i + 1 < len(texts) and i + 1 in interior and main[i + 1])
+    return (repeats / span, math.log1p(repeats), math.log1p(max_repeat), dates / span, math.log1p(dates),
+            not_main / span, headed / span, math.log1p(headed), math.log1p(len(interior)))
+
+
+def _main_runs(words: list[int], main: list[bool], total: int) -> tuple[float, ...]:
+    """The runs of consecutive main paragraphs: the longest (log words, share of the main
+    words), how many, and the main words' share of the page."""
     main_words = sum(w for w, m in zip(words, main) if m)
     runs, run = [], 0
     for w, m in zip(words, main):
@@ -279,29 +321,17 @@ def listing_features(texts: list[str], tags: list[str], mains: list[bool],
             runs.append(run)
             run = 0
     runs = [*runs, run] if run else runs or [0]
-    counts = Counter(texts)
+    return math.log1p(max(runs)), max(runs) / (main_words or 1), len(runs), main_words / total
+
+
+def _teaser_features(texts: list[str], words: list[int], counts: Counter, n: int) -> tuple[float, ...]:
+    """Calls to action that recur ("Read more"), prices, and headline + summary pairs."""
     short_counts = [c for t, c in counts.items() if token_count(t) <= SHORT_LINE_WORDS]
     prices = sum(1 for t, w in zip(texts, words) if w <= PRICE_LINE_WORDS and _PRICE.search(t))
     lo, hi = TEASER_SUMMARY_WORDS
     teasers = sum(1 for i in range(len(texts) - 1) if _headline_like(texts[i]) and lo <= words[i + 1] < hi)
-    kept = [i for i, m in enumerate(main) if m]
-    interior = range(kept[0], kept[-1] + 1) if kept else range(0)
-    span = len(interior) or 1
-    repeats = sum(1 for i in interior if counts[texts[i]] >= 2 and words[i] <= INTERIOR_REPEAT_WORDS)
-    max_repeat = max((counts[texts[i]] for i in interior if words[i] <= INTERIOR_REPEAT_WORDS), default=0)
-    dates = sum(1 for i in interior if tags[i] in TEASER_METADATA_TAGS)
-    not_main = sum(1 for i in interior if not main[i])
-    headed = sum(1 for i in interior if not main[i] and _headline_like(texts[i])
-                 and i + 1 < len(texts) and i + 1 in interior and main[i + 1])
-    row = (
-        repeats / span, math.log1p(repeats), math.log1p(max_repeat), dates / span, math.log1p(dates),
-        not_main / span, headed / span, math.log1p(headed), math.log1p(len(interior)),
-        math.log1p(max(runs)), max(runs) / (main_words or 1), len(runs), main_words / total,
-        math.log1p(max(short_counts, default=0)), sum(1 for c in short_counts if c >= 3), prices / n,
-        math.log1p(prices), teasers / n, math.log1p(teasers), sum(1 for w in words if w >= LONG_PARAGRAPH_WORDS),
-        math.log1p(total), sum(main) / n, sum(score) / n,
-    )
-    return np.array([row], dtype=np.float32)
+    return (math.log1p(max(short_counts, default=0)), sum(1 for c in short_counts if c >= 3), prices / n,
+            math.log1p(prices), teasers / n, math.log1p(teasers))
 
 
 def listing_probability(row: np.ndarray) -> float:

@@ -158,50 +158,81 @@ def noise_in(text: str) -> str | None:
 
 
 def _read(data: bytes, declared: str | None) -> tuple[str, str]:
+    """The first reading that holds: not text (empty, a known binary, NUL bytes) is refused;
+    a byte-order mark says the encoding; non-ASCII bytes that are valid UTF-8 are UTF-8; the
+    declared label (HTTP, else <meta>) when it gives text; UTF-8; a file of UTF-8 and legacy
+    lines mixed; windows-1256 / ISO-8859-6 when the bytes read as Arabic; charset_normalizer."""
+    _refuse_non_text(data)
+    readings = (_by_bom, _by_utf8_if_not_ascii, lambda d: _by_label(d, declared), _by_utf8, _decode_mixed,
+                _by_arabic_codepage, _by_detector)
+    for reading in readings:
+        found = reading(data)
+        if found is not None:
+            return found
+    raise ExtractError("undecodable", "the bytes are in no text encoding khabar can recognise")
+
+
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+def _refuse_non_text(data: bytes) -> None:
     if not data.strip():
         raise ExtractError("empty_input", "the file is empty or only whitespace")
     for magic, what in _BINARY_MAGIC.items():
         if data.startswith(magic):
             raise ExtractError("binary_input", f"the file is a {what}, not a page")
+    if b"\x00" in data[:4096] and not data.startswith(_BOMS):      # UTF-16 is full of NULs
+        raise ExtractError("binary_input", "the file holds NUL bytes: binary data, not a page")
+
+
+def _by_bom(data: bytes) -> tuple[str, str] | None:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16"
-    if b"\x00" in data[:4096]:
-        raise ExtractError("binary_input", "the file holds NUL bytes: binary data, not a page")
-    if not data.isascii():
-        # Non-ASCII bytes that form valid UTF-8 are UTF-8 whatever a label says: a legacy
-        # encoding's text almost never happens to be valid UTF-8, and a wrong label is common.
-        try:
-            return data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            pass
-    declared = (declared or _declared_charset(data) or "").lower()
-    if declared in _NEVER_FAILING_WESTERN and not data.isascii():
-        declared = ""                # judged by the bytes: these labels decode anything, wrongly
-    if declared and declared not in ("utf-8", "utf8"):
-        try:
-            text = data.decode(_CODECS.get(declared, declared))
-        except (LookupError, UnicodeDecodeError):
-            text = None             # a wrong label is common: judge the bytes instead
-        if text is not None and (declared in _CODECS or not _clearly_arabic(data)) and not noise_in(text):
-            return text, declared
+    return None
+
+
+def _by_utf8_if_not_ascii(data: bytes) -> tuple[str, str] | None:
+    # Non-ASCII bytes that form valid UTF-8 are UTF-8 whatever a label says: a legacy
+    # encoding's text almost never happens to be valid UTF-8, and a wrong label is common.
+    return None if data.isascii() else _by_utf8(data)
+
+
+def _by_utf8(data: bytes) -> tuple[str, str] | None:
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        pass
-    mixed = _decode_mixed(data)
-    if mixed is not None:
-        return mixed
-    best = _legacy_arabic(data)
-    text = best[0]
+        return None
+
+
+def _by_label(data: bytes, declared: str | None) -> tuple[str, str] | None:
+    label = (declared or _declared_charset(data) or "").lower()
+    if label in _NEVER_FAILING_WESTERN and not data.isascii():
+        return None                 # judged by the bytes: these labels decode anything, wrongly
+    if not label or label in ("utf-8", "utf8"):
+        return None
+    try:
+        text = data.decode(_CODECS.get(label, label))
+    except (LookupError, UnicodeDecodeError):
+        return None                 # a wrong label is common: judge the bytes instead
+    if (label in _CODECS or not _clearly_arabic(data)) and not noise_in(text):
+        return text, label
+    return None
+
+
+def _by_arabic_codepage(data: bytes) -> tuple[str, str] | None:
+    text, codec = _legacy_arabic(data)
     if len(_ARABIC_LETTER.findall(text)) >= 0.3 * max(1, len(re.findall(r"[^\W\d_]", text))):
-        return best
+        return text, codec
+    return None
+
+
+def _by_detector(data: bytes) -> tuple[str, str] | None:
     from charset_normalizer import from_bytes
+
     match = from_bytes(data).best()
-    if match is None:
-        raise ExtractError("undecodable", "the bytes are in no text encoding khabar can recognise")
-    return str(match), match.encoding
+    return None if match is None else (str(match), match.encoding)
 
 
 def is_html(data: bytes) -> bool:

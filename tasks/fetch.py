@@ -233,50 +233,63 @@ class Fetcher:
             if url in seen:
                 raise FetchError("redirect_loop", f"redirects come back to {url}")
             seen.add(url)
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise FetchError("bad_url", f"not an http(s) URL: {url}")
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-            address = self._address(parts.hostname, port)
-            # Connect to the checked address; the name goes in Host and in TLS SNI.
-            netloc = (f"[{address}]" if ":" in address else address) + (f":{parts.port}" if parts.port else "")
-            target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-            gate = self._host(parts.hostname)
-            with gate.gate:
-                self._wait_turn(gate)
-                try:
-                    request = self.client.build_request(
-                        "GET", target, headers={**headers, "Host": parts.netloc},
-                        extensions={"sni_hostname": parts.hostname} if parts.scheme == "https" else {})
-                    if time.monotonic() >= deadline:
-                        raise _past_deadline(self.policy)
-                    response = self.client.send(request, stream=True)
-                    # At the deadline the connection is closed under the reader.
-                    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), response.close)
-                    watchdog.daemon = True
-                    watchdog.start()
-                    try:
-                        status = response.status_code
-                        if status in (301, 302, 303, 307, 308) and "location" in response.headers:
-                            url = urljoin(url, response.headers["location"])
-                            continue
-                        declared = int(response.headers.get("content-length") or 0)
-                        if declared > max_bytes and not response.headers.get("content-encoding"):
-                            raise FetchError("too_large", f"{declared} bytes announced, the limit is {max_bytes}")
-                        body = _decoded_body(response, max_bytes, deadline)
-                        if time.monotonic() >= deadline:
-                            raise _past_deadline(self.policy)
-                        return status, body, response.headers, url
-                    finally:
-                        watchdog.cancel()
-                        response.close()
-                except httpx.TimeoutException as e:
-                    raise FetchError("timeout", f"{type(e).__name__} after the policy's limits", transient=True) from None
-                except (httpx.TransportError, httpx.StreamError) as e:
-                    if time.monotonic() >= deadline:
-                        raise _past_deadline(self.policy) from None
-                    raise FetchError("connection_error", f"{type(e).__name__}: {e}", transient=True) from None
+            answer = self._hop(url, headers, max_bytes, deadline)
+            if isinstance(answer, str):
+                url = answer
+                continue
+            return (*answer, url)
         raise FetchError("too_many_redirects", f"more than {self.policy.max_redirects} redirects")
+
+    def _hop(self, url: str, headers: dict, max_bytes: int,
+             deadline: float) -> tuple[int, bytes, httpx.Headers] | str:
+        """One GET of one URL, its address checked first: (status, body, headers), or the
+        URL it redirects to."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise FetchError("bad_url", f"not an http(s) URL: {url}")
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        address = self._address(parts.hostname, port)
+        # Connect to the checked address; the name goes in Host and in TLS SNI.
+        netloc = (f"[{address}]" if ":" in address else address) + (f":{parts.port}" if parts.port else "")
+        target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+        gate = self._host(parts.hostname)
+        with gate.gate:
+            self._wait_turn(gate)
+            try:
+                request = self.client.build_request(
+                    "GET", target, headers={**headers, "Host": parts.netloc},
+                    extensions={"sni_hostname": parts.hostname} if parts.scheme == "https" else {})
+                if time.monotonic() >= deadline:
+                    raise _past_deadline(self.policy)
+                response = self.client.send(request, stream=True)
+                # At the deadline the connection is closed under the reader.
+                watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), response.close)
+                watchdog.daemon = True
+                watchdog.start()
+                try:
+                    return self._answer(response, url, max_bytes, deadline)
+                finally:
+                    watchdog.cancel()
+                    response.close()
+            except httpx.TimeoutException as e:
+                raise FetchError("timeout", f"{type(e).__name__} after the policy's limits", transient=True) from None
+            except (httpx.TransportError, httpx.StreamError) as e:
+                if time.monotonic() >= deadline:
+                    raise _past_deadline(self.policy) from None
+                raise FetchError("connection_error", f"{type(e).__name__}: {e}", transient=True) from None
+
+    def _answer(self, response: httpx.Response, url: str, max_bytes: int,
+                deadline: float) -> tuple[int, bytes, httpx.Headers] | str:
+        status = response.status_code
+        if status in (301, 302, 303, 307, 308) and "location" in response.headers:
+            return urljoin(url, response.headers["location"])
+        declared = int(response.headers.get("content-length") or 0)
+        if declared > max_bytes and not response.headers.get("content-encoding"):
+            raise FetchError("too_large", f"{declared} bytes announced, the limit is {max_bytes}")
+        body = _decoded_body(response, max_bytes, deadline)
+        if time.monotonic() >= deadline:
+            raise _past_deadline(self.policy)
+        return status, body, response.headers
 
     def fetch_retrying(self, url: str, expect: str = "html") -> Fetched:
         """fetch, tried again up to policy.retries times while it fails transiently."""
@@ -302,30 +315,29 @@ class Fetcher:
         delays = self.policy.retry_delays or (0.0,)
         return delays[min(state.attempt_number, len(delays)) - 1]
 
-    def fetch(self, url: str, expect: str = "html") -> Fetched:
-        """A page (expect="html": anything else is refused) or whatever a source URL holds
-        (expect="any": a page, a feed or a sitemap), stored in the raw zone."""
-        if not self.allowed_by_robots(url):
-            raise FetchError("robots_disallowed", f"robots.txt of {urlsplit(url).netloc} disallows {url}")
-        known = self.state.get(url) if self.state is not None and expect == "html" else None
+    def _conditional_headers(self, known: raw.Validators | None) -> dict[str, str]:
+        """If-None-Match / If-Modified-Since from the last fetch, when its bytes are still kept."""
         headers = {}
         if known is not None and raw.raw_path(self.raw_dir, known.doc_id).is_file():
             if known.etag:
                 headers["If-None-Match"] = known.etag
             if known.last_modified:
                 headers["If-Modified-Since"] = known.last_modified
+        return headers
+
+    def fetch(self, url: str, expect: str = "html") -> Fetched:
+        """A page (expect="html": anything else is refused) or whatever a source URL holds
+        (expect="any": a page, a feed or a sitemap), stored in the raw zone."""
+        if not self.allowed_by_robots(url):
+            raise FetchError("robots_disallowed", f"robots.txt of {urlsplit(url).netloc} disallows {url}")
+        known = self.state.get(url) if self.state is not None and expect == "html" else None
+        headers = self._conditional_headers(known)
         status, body, response_headers, final = self._request(url, headers, self.policy.max_bytes)
         now = datetime.now(timezone.utc)
         if status == 304 and known is not None and headers:
             return Fetched(final, known.doc_id, str(raw.raw_path(self.raw_dir, known.doc_id)), known.fetched_at,
                            "text/html", not_modified=True)
-        if status == 429 or status >= 500:
-            raise FetchError(f"http_{status}", f"the server answered {status}", transient=True,
-                             retry_after=retry_after_seconds(response_headers.get("retry-after"), now))
-        if status >= 400:
-            raise FetchError(f"http_{status}", f"the server answered {status}")
-        if status != 200:
-            raise FetchError(f"http_{status}", f"unexpected status {status}")
+        _check_status(status, response_headers, now)
         content_type = response_headers.get("content-type", "").split(";")[0].strip().lower()
         if expect == "html" and content_type and content_type not in HTML_TYPES and not content_type.startswith("text/"):
             raise FetchError("not_html", f"content type {content_type}, not an HTML page")
@@ -336,6 +348,18 @@ class Fetcher:
                                                doc_id, now))
         return Fetched(final, doc_id, str(path), now, content_type,
                        charset=header_charset(response_headers.get("content-type")))
+
+
+def _check_status(status: int, headers: httpx.Headers, now: datetime) -> None:
+    """A FetchError for anything but 200: transient for 429 and 5xx (with the server's
+    Retry-After), final for the rest."""
+    if status == 429 or status >= 500:
+        raise FetchError(f"http_{status}", f"the server answered {status}", transient=True,
+                         retry_after=retry_after_seconds(headers.get("retry-after"), now))
+    if status >= 400:
+        raise FetchError(f"http_{status}", f"the server answered {status}")
+    if status != 200:
+        raise FetchError(f"http_{status}", f"unexpected status {status}")
 
 
 def _past_deadline(policy: FetchPolicy) -> FetchError:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 
 from tasks.arabic import token_count
 from tasks.content import title_scores
@@ -205,45 +206,12 @@ def _article(unit: Unit, position: int, page_title: str | None, title_line: Line
              title_chosen: bool = False) -> Draft:
     """`title_line`: the main article's headline as choose_title found it (text dumps);
     `title_chosen`: choose_title ran, so no title is guessed when it found none."""
-    texts = unit.texts()
-    title = page_title
-    if title_line is not None:
-        title_line.label, title_line.rule = "title", None
-        title = title_line.text
-        if any(ln is title_line for ln in unit.lines):
-            # What stands above the headline in its unit is not the article's body.
-            above = next(i for i, ln in enumerate(unit.lines) if ln is title_line)
-            for ln in unit.lines[:above]:
-                if ln.label == "text":
-                    ln.label, ln.rule = "boilerplate", "not_main_text"
-        texts = [ln for ln in texts if ln.label == "text"]
-        for ln in texts:
-            if ln.text == title:
-                ln.label, ln.rule = "repeated", "repeated_line"
-        texts = [ln for ln in texts if ln.label == "text"]
-    elif page_title:
-        # The page's metadata title is the headline; its copies in the text are echoes.
-        for ln in texts:
-            if ln.text == page_title:
-                ln.label, ln.rule = "repeated", "repeated_line"
-        texts = [ln for ln in texts if ln.label == "text"]
-    elif texts and is_headline(texts[0].text) and not title_chosen:
-        texts[0].label = "title"
-        title, texts = texts[0].text, texts[1:]
+    title, texts = _headline(unit, page_title, title_line, title_chosen)
     draft = Draft(position=position, title=title, paragraphs=[])
     # Guesses by shape alone (a short line is a fragment, a subtitle, a trailing link) are
     # for text dumps; trafilatura has judged an HTML page's lines (nothing was scored).
-    guess = any(ln.main is not None for ln in unit.lines)
-    while guess and len(texts) >= 2 and is_headline(texts[0].text) and token_count(texts[0].text) <= HEADER_FRAGMENT_MAX_WORDS:
-        texts[0].label, texts[0].rule = "boilerplate", "header_fragment"
-        texts = texts[1:]
-    if guess and len(texts) >= 2 and is_headline(texts[0].text) and token_count(texts[0].text) <= SUBTITLE_MAX_WORDS:
-        draft.subtitle = texts[0].text
-        texts[0].label = "subtitle"
-        texts = texts[1:]
-    while guess and len(texts) > 1 and token_count(texts[-1].text) <= TRAILING_LINK_MAX_WORDS and is_headline(texts[-1].text):
-        texts[-1].label, texts[-1].rule = "boilerplate", "trailing_links"
-        texts = texts[:-1]
+    if any(ln.main is not None for ln in unit.lines):
+        texts = _trim_by_shape(texts, draft)
     for ln in texts:
         if not is_main_text(ln):
             ln.label, ln.rule = "boilerplate", "not_main_text"
@@ -251,6 +219,58 @@ def _article(unit: Unit, position: int, page_title: str | None, title_line: Line
     for ln in texts:
         ln.label = "body"
     draft.paragraphs = [ln.text for ln in texts]
+    _take_metadata(unit, draft)
+    return draft
+
+
+def _headline(unit: Unit, page_title: str | None, title_line: Line | None,
+              title_chosen: bool) -> tuple[str | None, list[Line]]:
+    """The article's title and its unit's text lines left for the body: copies of the title
+    become `repeated`, lines above a chosen headline `not_main_text`."""
+    texts = unit.texts()
+    if title_line is not None:
+        title_line.label, title_line.rule = "title", None
+        if any(ln is title_line for ln in unit.lines):
+            # What stands above the headline in its unit is not the article's body.
+            above = next(i for i, ln in enumerate(unit.lines) if ln is title_line)
+            for ln in unit.lines[:above]:
+                if ln.label == "text":
+                    ln.label, ln.rule = "boilerplate", "not_main_text"
+        return title_line.text, _without_copies([ln for ln in texts if ln.label == "text"], title_line.text)
+    if page_title:
+        # The page's metadata title is the headline; its copies in the text are echoes.
+        return page_title, _without_copies(texts, page_title)
+    if texts and is_headline(texts[0].text) and not title_chosen:
+        texts[0].label = "title"
+        return texts[0].text, texts[1:]
+    return None, texts
+
+
+def _without_copies(texts: list[Line], title: str) -> list[Line]:
+    for ln in texts:
+        if ln.text == title:
+            ln.label, ln.rule = "repeated", "repeated_line"
+    return [ln for ln in texts if ln.label == "text"]
+
+
+def _trim_by_shape(texts: list[Line], draft: Draft) -> list[Line]:
+    """A text dump's body lines without the short header fragments above it, its subtitle
+    (into draft.subtitle) and the short links trailing it."""
+    while len(texts) >= 2 and is_headline(texts[0].text) and token_count(texts[0].text) <= HEADER_FRAGMENT_MAX_WORDS:
+        texts[0].label, texts[0].rule = "boilerplate", "header_fragment"
+        texts = texts[1:]
+    if len(texts) >= 2 and is_headline(texts[0].text) and token_count(texts[0].text) <= SUBTITLE_MAX_WORDS:
+        draft.subtitle = texts[0].text
+        texts[0].label = "subtitle"
+        texts = texts[1:]
+    while len(texts) > 1 and token_count(texts[-1].text) <= TRAILING_LINK_MAX_WORDS and is_headline(texts[-1].text):
+        texts[-1].label, texts[-1].rule = "boilerplate", "trailing_links"
+        texts = texts[:-1]
+    return texts
+
+
+def _take_metadata(unit: Unit, draft: Draft) -> None:
+    """The dateline, captions, date, author and inline related links of an article's unit."""
     dateline_line = next((ln for ln in unit.lines if ln.label == "dateline"), None)
     if dateline_line is not None:
         draft.dateline = dateline_line.value
@@ -268,7 +288,6 @@ def _article(unit: Unit, position: int, page_title: str | None, title_line: Line
         elif ln.label == "related_inline" and ln.value:
             # trafilatura keeps inline "اقرأ أيضاً: …" links; the linked title is a related item.
             draft.related.append({"title": ln.value, "summary": None, "section": None, "byline": None})
-    return draft
 
 
 def _continue_body(unit: Unit, draft: Draft, profile: Profile | None, after_link: bool = True) -> None:
@@ -395,6 +414,74 @@ def _prose_shaped(line: Line) -> bool:
     return words >= LEAD_MIN_WORDS or (words >= TITLE_MIN_WORDS and bool(_SENTENCE_END.search(line.text)))
 
 
+class UnitRole(Enum):
+    """What a unit after the main article's first one is (segment's decision, _unit_role)."""
+    CONTINUES_AFTER_LINK = "continues after an inline link"
+    CONTINUES = "continues the open article"
+    CONTINUES_AFTER_BOX = "continues under a related box"
+    NEW_ARTICLE = "a new article"
+    TAGS = "tags under a tags header"
+    RELATED = "a related teaser"
+    ORPHAN = "leftover text"
+
+
+@dataclass(slots=True)
+class SegmentState:
+    """What the units so far say about the next one."""
+    article_open: bool = True       # nothing has ended the last article yet
+    in_related: bool = False        # a related header came, and no body has followed it
+    marker_ended: bool = False      # an end marker other than a related header ended the article
+    teasers: int = 0                # related teasers taken since the last article began
+    after_inline_header: bool = False
+    after_tags_header: bool = False
+
+    def after(self, unit: Unit) -> None:
+        """The state once `unit` is placed: what its separator says."""
+        self.in_related = self.in_related or _opens_related(unit)
+        self.after_inline_header = _after_inline_header(unit)
+        if _ends_article(unit):
+            self.article_open = False
+            self.marker_ended = self.marker_ended or not _opens_related(unit)
+        self.after_tags_header = _after_tags_header(unit)
+
+
+def _unit_role(unit: Unit, state: SegmentState) -> UnitRole:
+    """The first that holds, in this order (a decision table: tests/test_segment.py)."""
+    ends_in_byline = unit.ended_by is not None and unit.ended_by.label == "byline"
+    role = None if ends_in_byline else _continuation(unit, state)
+    if role is not None:
+        return role
+    texts = unit.texts()
+    if not texts:
+        return UnitRole.ORPHAN
+    paragraphs = [ln.text for ln in texts]
+    body = [ln.text for ln in unit.main_texts() if ln is not texts[0] or not is_headline(ln.text)]
+    if _is_full_story(body) and not ends_in_byline:
+        return UnitRole.NEW_ARTICLE
+    if state.after_tags_header and all(token_count(p) <= TAG_MAX_WORDS for p in paragraphs):
+        return UnitRole.TAGS
+    if state.in_related or ends_in_byline:
+        return UnitRole.RELATED
+    return UnitRole.ORPHAN
+
+
+def _continuation(unit: Unit, state: SegmentState) -> UnitRole | None:
+    """Whether a unit (that does not end in a byline) goes on with the last article."""
+    if state.article_open and state.after_inline_header and _continues_body([ln.text for ln in unit.texts()]):
+        return UnitRole.CONTINUES_AFTER_LINK
+    if not unit.main_texts():
+        return None
+    if state.article_open:
+        # Nothing ended the article (only a byline-shaped line or a photo credit stood
+        # between): a new story needs an end to the last one first.
+        return UnitRole.CONTINUES
+    if state.in_related and not state.marker_ended and not state.teasers:
+        # A related box inside an article ("Related", two links), the story going on under
+        # it: an appended story comes after the last one ended or after teasers.
+        return UnitRole.CONTINUES_AFTER_BOX
+    return None
+
+
 def segment(lines: list[Line], profile: Profile | None, page_title: str | None = None) -> list[Draft]:
     units, main = main_article(lines)
     if main is None:
@@ -405,50 +492,31 @@ def segment(lines: list[Line], profile: Profile | None, page_title: str | None =
         title_line = choose_title(lines, *body_start(units[main]))
     drafts = [_article(units[main], 0, page_title, title_line, title_chosen=judged and not page_title)]
     _close_unit(units[main], drafts)
-    in_related = _opens_related(units[main])
-    article_open = not _ends_article(units[main])
-    after_inline_header = _after_inline_header(units[main])
-    after_tags_header = _after_tags_header(units[main])
-    # Since the last article began: an end marker other than a related header ended it; how
-    # many related teasers were taken.
-    marker_ended = _ends_article(units[main]) and not in_related
-    teasers = 0
+    state = SegmentState()
+    state.after(units[main])
     for unit in units[main + 1:]:
-        texts = unit.texts()
-        paragraphs = [ln.text for ln in texts]
-        body = [ln.text for ln in unit.main_texts() if ln is not texts[0] or not is_headline(ln.text)]
-        ends_in_byline = unit.ended_by is not None and unit.ended_by.label == "byline"
-        if article_open and after_inline_header and not ends_in_byline and _continues_body(paragraphs):
+        role = _unit_role(unit, state)
+        if role is UnitRole.CONTINUES_AFTER_LINK:
             _continue_body(unit, drafts[-1], profile)
-        elif article_open and unit.main_texts() and not ends_in_byline:
-            # Nothing ended the article (only a byline-shaped line or a photo credit stood
-            # between): a new story needs an end to the last one first.
+        elif role is UnitRole.CONTINUES:
             _continue_body(unit, drafts[-1], profile, after_link=False)
-        elif in_related and not marker_ended and not teasers and unit.main_texts() and not ends_in_byline:
-            # A related box inside an article ("Related", two links), the story going on
-            # under it: an appended story comes after the last one ended or after teasers.
+        elif role is UnitRole.CONTINUES_AFTER_BOX:
             _continue_after_box(unit, drafts[-1], profile)
-            in_related, article_open = False, True
-        elif texts and _is_full_story(body) and not ends_in_byline:
+            state.in_related, state.article_open = False, True
+        elif role is UnitRole.NEW_ARTICLE:
             drafts.append(_article(unit, len(drafts), None))
-            in_related, article_open, marker_ended, teasers = False, True, False, 0
-        elif texts and after_tags_header and all(token_count(p) <= TAG_MAX_WORDS for p in paragraphs):
-            # Tags listed one per line under a bare "كلمات مفتاحية" header.
-            drafts[-1].tags.extend(paragraphs)
-            for ln in texts:
+            state.in_related, state.article_open, state.marker_ended, state.teasers = False, True, False, 0
+        elif role is UnitRole.TAGS:
+            drafts[-1].tags.extend(ln.text for ln in unit.texts())
+            for ln in unit.texts():
                 ln.label, ln.rule = "tags", "tags_list"
-        elif texts and (in_related or ends_in_byline):
-            _related(unit, drafts[-1], profile, ends_in_byline)
-            teasers += 1
+        elif role is UnitRole.RELATED:
+            _related(unit, drafts[-1], profile, unit.ended_by is not None and unit.ended_by.label == "byline")
+            state.teasers += 1
         else:
             _discard(unit, "orphan_text")
         _close_unit(unit, drafts)
-        in_related = in_related or _opens_related(unit)
-        after_inline_header = _after_inline_header(unit)
-        if _ends_article(unit):
-            article_open = False
-            marker_ended = marker_ended or not _opens_related(unit)
-        after_tags_header = _after_tags_header(unit)
+        state.after(unit)
     return drafts
 
 

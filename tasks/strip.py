@@ -18,7 +18,7 @@ from tasks.language import identify, stopwords
 from tasks.linerules import Line, clean, label_lines
 from tasks.profiles import Profile, RuleBook, load_rulebook, match_profile
 from tasks.records import Article, Page, Rejection, StageResult, article_id_for
-from tasks.segment import headline_shaped, segment
+from tasks.segment import Draft, headline_shaped, segment
 
 # Labels whose lines leave the body: counted per rule in the run report.
 KEPT_LABELS = {"title", "subtitle", "body", "blank"}
@@ -219,19 +219,22 @@ def strip_page(page: Page, book: RuleBook | None = None,
         titles = _teaser_titles(lines)
         return StrippedPage([], _as_listing(lines), profile, listing=titles)
     publisher = (profile.publisher if profile else None) or page.sitename
-    articles = []
-    for d in drafts:
-        articles.append(Article(
-            article_id=article_id_for(page.source_uri, d.position), doc_id=page.doc_id,
-            source_uri=page.source_uri, position=d.position, title=d.title or None, paragraphs=d.paragraphs,
-            url=page.url, fetched_at=page.fetched_at, subtitle=d.subtitle, dateline=d.dateline,
-            publisher=publisher, published_raw=d.published_raw or (page.published if d.position == 0 else None),
-            captions=d.captions, related=d.related, tags=d.tags or (page.tags if d.position == 0 else []),
-            source_credit=d.source_credit, author=d.author or (page.author if d.position == 0 else None),
-            description=page.description if d.position == 0 else None,
-            encoding_repaired=page.encoding.endswith(REPAIRED),
-        ))
-    return StrippedPage(articles, lines, profile)
+    return StrippedPage([article_of(d, page, publisher) for d in drafts], lines, profile)
+
+
+def article_of(draft: Draft, page: Page, publisher: str | None) -> Article:
+    """A segmented article as a record; the page's own metadata (date, tags, author,
+    description) goes to its first article, unless the article has its own."""
+    first = draft.position == 0
+    return Article(
+        article_id=article_id_for(page.source_uri, draft.position), doc_id=page.doc_id,
+        source_uri=page.source_uri, position=draft.position, title=draft.title or None, paragraphs=draft.paragraphs,
+        url=page.url, fetched_at=page.fetched_at, subtitle=draft.subtitle, dateline=draft.dateline,
+        publisher=publisher, published_raw=draft.published_raw or (page.published if first else None),
+        captions=draft.captions, related=draft.related, tags=draft.tags or (page.tags if first else []),
+        source_credit=draft.source_credit, author=draft.author or (page.author if first else None),
+        description=page.description if first else None, encoding_repaired=page.encoding.endswith(REPAIRED),
+    )
 
 
 def listing_row(lines: list[Line]) -> np.ndarray:

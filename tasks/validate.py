@@ -66,7 +66,24 @@ def validate_rows(rows: list[dict], run_name: str = "adhoc") -> tuple[pa.Table, 
     _, definition = gx_context()
     result = definition.run(batch_parameters={"dataframe": table.to_pandas()}, result_format=RESULT_FORMAT,
                             run_id=gx.RunIdentifier(run_name=run_name))
-    by_id = {r["article_id"]: r for r in rows}
+    failed = _failed_rows(result, {r["article_id"]: r for r in rows})
+    for row in rows:
+        defect = row["article_id"] not in failed and list_defects(row)
+        if defect:
+            failed[row["article_id"]] = _rejection(row, f"malformed_list:{defect[0]}", defect[0], defect[1])
+    limits = batch_limits()
+    if len(rows) >= limits["min_rows_for_share"] and len(failed) > limits["max_failing_share"] * len(rows):
+        reasons = Counter(r.reason for r in failed.values()).most_common(3)
+        raise BatchInvalid(f"{len(failed)} of {len(rows)} rows failed validation (more than "
+                           f"{limits['max_failing_share']:.0%}); most often: {reasons}")
+    if failed:
+        table = table.filter(pa.array([r["article_id"] not in failed for r in rows]))
+    return table, list(failed.values())
+
+
+def _failed_rows(result, by_id: dict[str, dict]) -> dict[str, Rejection]:
+    """Each failing row's first failed expectation, from a GX validation result; BatchInvalid
+    when an expectation could not run or failed for the table as a whole."""
     failed: dict[str, Rejection] = {}
     for r in result.results:
         if r.success:
@@ -83,18 +100,7 @@ def validate_rows(rows: list[dict], run_name: str = "adhoc") -> tuple[pa.Table, 
             article_id = hit["article_id"]
             if article_id not in failed and article_id in by_id:
                 failed[article_id] = _rejection(by_id[article_id], f"{config.type}:{column}", column, hit.get(column))
-    for row in rows:
-        defect = row["article_id"] not in failed and list_defects(row)
-        if defect:
-            failed[row["article_id"]] = _rejection(row, f"malformed_list:{defect[0]}", defect[0], defect[1])
-    limits = batch_limits()
-    if len(rows) >= limits["min_rows_for_share"] and len(failed) > limits["max_failing_share"] * len(rows):
-        reasons = Counter(r.reason for r in failed.values()).most_common(3)
-        raise BatchInvalid(f"{len(failed)} of {len(rows)} rows failed validation (more than "
-                           f"{limits['max_failing_share']:.0%}); most often: {reasons}")
-    if failed:
-        table = table.filter(pa.array([r["article_id"] not in failed for r in rows]))
-    return table, list(failed.values())
+    return failed
 
 
 def validate_batch(rows: list[dict], run_name: str = "adhoc") -> StageResult:
