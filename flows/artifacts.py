@@ -3,7 +3,9 @@ quarantined inputs (table), a link to the run's Data Docs and a progress bar upd
 Thin wrappers: the content is built by flows/report.py, without Prefect."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 from prefect.artifacts import (create_link_artifact, create_markdown_artifact, create_progress_artifact,
                                create_table_artifact, update_progress_artifact)
@@ -20,19 +22,34 @@ class ProgressArtifact:
     """The run's progress artifact: 0 % when the batches start, then after every batch once the
     number of new documents is known (the sources may still be walked while batches run)."""
 
-    def __init__(self):
-        self.id = create_progress_artifact(0.0, key=PROGRESS_KEY, description="new documents processed")
+    def __init__(self, out: str):
+        # Called from sync code: Prefect's sync/async wrapper returns the UUID itself.
+        self.id: Any = create_progress_artifact(0.0, key=artifact_key(PROGRESS_KEY, out),
+                                                description="new documents processed")
 
     def __call__(self, progress: Progress) -> None:
         if progress.percent is not None:
             update_progress_artifact(self.id, round(progress.percent, 1))
 
 
+def artifact_key(key: str, out: str) -> str:
+    """A key per output directory, so the Artifacts page keeps each dataset's runs apart (keys
+    are lowercase letters, digits and dashes)."""
+    name = re.sub(r"[^a-z0-9]+", "-", Path(out).resolve().name.lower()).strip("-") or "data"
+    return f"{key}-{name}"
+
+
 def publish_run_artifacts(report: dict, run_label: str) -> None:
-    create_markdown_artifact(summary_markdown(report, f"khabar run {run_label}"), key=SUMMARY_KEY,
+    out = report.get("out") or "data"
+    create_markdown_artifact(summary_markdown(report, f"khabar run {run_label}"), key=artifact_key(SUMMARY_KEY, out),
                              description="counts per stage, per publisher, per rule and per quarantine reason")
-    create_table_artifact(quarantined_table(report) or [{"input": "(none)", "reason": "", "detail": ""}],
-                          key=QUARANTINE_KEY, description="inputs that left no article, with why (first 50)")
+    rows = quarantined_table(report)
+    if rows:
+        create_table_artifact(rows, key=artifact_key(QUARANTINE_KEY, out),
+                              description="inputs that left no article, with why (first 50)")
+    else:
+        create_markdown_artifact("No input of this run was quarantined.", key=artifact_key(QUARANTINE_KEY, out),
+                                 description="inputs that left no article, with why")
     if report.get("data_docs"):
         create_link_artifact(Path(report["data_docs"]).resolve().as_uri(), link_text="Great Expectations Data Docs",
-                             key=DATA_DOCS_KEY, description="this run's validation results")
+                             key=artifact_key(DATA_DOCS_KEY, out), description="this run's validation results")

@@ -79,7 +79,7 @@ def ingest(sources: list[str] = ["seeds/"],  # noqa: B006 - never mutated; the U
                                        taken=data_docs.take):
                     if staging is None:      # begun with the first batch: a run with nothing new changes nothing
                         staging, index, sources_written = _begin(store, run, duplicate_threshold, logger)
-                        stop_artifact = subscribe(ProgressArtifact())
+                        stop_artifact = subscribe(ProgressArtifact(out))
                     _finish_batch(batch, run, staging, index, sources_written, report, logger)
                     progress.done += len(batch.refs)
                     progress.total = inputs.new_count

@@ -67,6 +67,7 @@ class RunReport:
                 first = first_reason.get(ref.doc_id)
                 self.quarantined_inputs.append({"source_uri": ref.source_uri,
                                                 "reason": first.reason if first else "no_output",
+                                                "stage": first.stage if first else None,
                                                 "detail": first.detail if first else None})
         self.articles += written["articles"]
         self.quarantine_rows += written["quarantine"]
@@ -163,10 +164,32 @@ def summary_markdown(report: dict, title: str) -> str:
     return "\n".join(md)
 
 
+# An input's name in the quarantine table: its last path segments, at most this long (the
+# full name is the row's last column).
+SHORT_INPUT_CHARS = 40
+
+
 def quarantined_table(report: dict) -> list[dict]:
-    """The quarantined inputs as table rows (the first QUARANTINED_LISTED)."""
-    return [{"input": item["source_uri"], "reason": item["reason"], "detail": item.get("detail") or ""}
-            for item in report.get("quarantined_inputs", [])]
+    """The quarantined inputs as table rows (the first QUARANTINED_LISTED): reason, stage, the
+    input shortened, the detail without the input's name in it, the input in full last."""
+    rows = []
+    for item in report.get("quarantined_inputs", []):
+        uri = item["source_uri"]
+        detail = (item.get("detail") or "").replace(uri, "(the input)")
+        rows.append({"reason": item["reason"], "stage": item.get("stage") or "", "input": short_input(uri),
+                     "detail": detail, "full input": uri})
+    return rows
+
+
+def short_input(uri: str) -> str:
+    """A path's or URL's last segments, within SHORT_INPUT_CHARS: what tells inputs apart."""
+    parts = [p for p in uri.rstrip("/").split("/") if p]
+    short = parts[-1] if parts else uri
+    for part in reversed(parts[:-1]):
+        if len(part) + 1 + len(short) > SHORT_INPUT_CHARS:
+            break
+        short = f"{part}/{short}"
+    return short if len(short) <= SHORT_INPUT_CHARS else "…" + short[-(SHORT_INPUT_CHARS - 1):]
 
 
 def _cell(text) -> str:

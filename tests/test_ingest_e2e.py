@@ -48,13 +48,18 @@ def test_seeds_to_parquet_rerun_and_changed_page(prefect_api, seeds_copy, tmp_pa
             "write-batch-0"} <= {name.rsplit("-", 1)[0] if name.startswith(("discover", "commit", "data-docs")) else name
                                  for name in flow_run_task_names(first["run_id"])}
     artifacts = flow_run_artifacts(first["run_id"])
+    # Keys end in the output directory's name, so the Artifacts page keeps datasets apart; a
+    # run with nothing quarantined says so in a line, not with an empty or made-up table row.
     assert {key: a["type"] for key, a in artifacts.items()} == {
-        "khabar-run-summary": "markdown", "khabar-quarantined-inputs": "table", "khabar-data-docs": "markdown",
-        "khabar-progress": "progress"}
-    assert "**5** inputs = **5** with articles" in artifacts["khabar-run-summary"]["data"]
-    assert "| الشرق الأوسط | 6 |" in artifacts["khabar-run-summary"]["data"] and "boilerplate:share_marker" in artifacts["khabar-run-summary"]["data"]
-    assert artifacts["khabar-progress"]["data"] == 100.0
-    assert "file://" in artifacts["khabar-data-docs"]["data"] and "data_docs/index.html" in artifacts["khabar-data-docs"]["data"]
+        "khabar-run-summary-data": "markdown", "khabar-quarantined-inputs-data": "markdown",
+        "khabar-data-docs-data": "markdown", "khabar-progress-data": "progress"}
+    summary = artifacts["khabar-run-summary-data"]["data"]
+    assert "**5** inputs = **5** with articles" in summary
+    assert "| الشرق الأوسط | 6 |" in summary and "boilerplate:share_marker" in summary
+    assert artifacts["khabar-quarantined-inputs-data"]["data"] == "No input of this run was quarantined."
+    assert artifacts["khabar-progress-data"]["data"] == 100.0
+    docs = artifacts["khabar-data-docs-data"]["data"]
+    assert "file://" in docs and "data_docs/index.html" in docs
 
     second = ingest(sources=[str(seeds_copy)], out=str(out))
     assert (second["inputs"], second["unchanged"], second["articles"]) == (5, 5, 0)
@@ -88,5 +93,8 @@ def test_broken_inputs_are_quarantined_by_name_and_counts_add_up(prefect_api, se
     listed = {Path(q["source_uri"]).name: q["reason"] for q in report["quarantined_inputs"]}
     assert listed == by_name
     import json as json_module
-    table = json_module.loads(flow_run_artifacts(report["run_id"])["khabar-quarantined-inputs"]["data"])
-    assert {Path(row["input"]).name: row["reason"] for row in table} == by_name
+    table = json_module.loads(flow_run_artifacts(report["run_id"])["khabar-quarantined-inputs-data"]["data"])
+    assert {Path(row["full input"]).name: row["reason"] for row in table} == by_name
+    assert [list(row) for row in table][0] == ["reason", "stage", "input", "detail", "full input"]
+    assert all(row["full input"] not in row["detail"] and row["input"].endswith(Path(row["full input"]).name)
+               for row in table)

@@ -60,8 +60,18 @@ def test_the_run_summary_for_the_prefect_ui_has_the_counts_per_stage_publisher_r
     # An article kept with its title left null is counted by its warning, not quarantined.
     assert d["field_warnings"] == {"title_not_found": 1} and "| title_not_found | 1 |" in md
     assert "(file:///data/reports/data_docs/index.html)" in md
-    assert quarantined_table(d) == [{"input": "/in/b", "reason": "binary_input",
-                                     "detail": "the file is a PNG image | not a page"}]
+    assert quarantined_table(d) == [{"reason": "binary_input", "stage": "extract", "input": "in/b",
+                                     "detail": "the file is a PNG image | not a page", "full input": "/in/b"}]
+
+
+@pytest.mark.parametrize("uri, short", [
+    ("/srv/crawl/2026/11/30/aljazeera/page-000123.html", "2026/11/30/aljazeera/page-000123.html"),
+    ("https://www.aljazeera.net/news/2026/11/30/a-very-long-slug-of-a-news-article-title-x",
+     "…ery-long-slug-of-a-news-article-title-x"), ("page.txt", "page.txt")])
+def test_an_input_is_shortened_to_its_last_segments(uri, short):
+    from flows.report import short_input
+
+    assert short_input(uri) == short and len(short) <= 40
 
 
 def test_progress_goes_to_every_listener_until_it_unsubscribes():

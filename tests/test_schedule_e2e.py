@@ -108,9 +108,10 @@ def test_a_run_of_the_served_deployment_completes_with_its_tasks_and_four_artifa
     for stage in ("extract", "strip", "normalize", "validate", "fingerprint", "dedup", "write"):
         assert f"{stage}-batch-0" in tasks, tasks
     artifacts = flow_run_artifacts(run["id"], api)
-    assert set(artifacts) == {"khabar-run-summary", "khabar-quarantined-inputs", "khabar-data-docs", "khabar-progress"}
-    assert "**5** inputs = **5** with articles" in artifacts["khabar-run-summary"]["data"]
-    assert artifacts["khabar-progress"]["data"] == 100.0
+    assert set(artifacts) == {"khabar-run-summary-data", "khabar-quarantined-inputs-data", "khabar-data-docs-data",
+                              "khabar-progress-data"}
+    assert "**5** inputs = **5** with articles" in artifacts["khabar-run-summary-data"]["data"]
+    assert artifacts["khabar-progress-data"]["data"] == 100.0
     assert list((deployment_run["work"] / "data" / "articles").rglob("*.parquet"))
 
 
