@@ -52,7 +52,8 @@ def free_port() -> int:
 def prefect_api():
     """Yields the API URL the command's flows report to."""
     from prefect.settings import (PREFECT_API_SSL_CERT_FILE, PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
-                                  PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings)
+                                  PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, PREFECT_UI_URL,
+                                  temporary_settings)
 
     if PREFECT_API_URL.value():
         yield PREFECT_API_URL.value()
@@ -65,7 +66,8 @@ def prefect_api():
         # No flow-run heartbeats: they let a long-lived server mark a run whose process died
         # as crashed, but this server dies with the process. Each run's end waits for the
         # heartbeat thread's current 1 s sleep (~0.5 s a run, a few % of a 10,000-dump run).
-        settings = {PREFECT_API_URL: url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+        # No UI URL either: this server has no UI, so no "View at …" link to a page that is not there.
+        settings = {PREFECT_API_URL: url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None, PREFECT_UI_URL: ""}
         with tempfile.TemporaryDirectory(prefix="khabar-api-") as tmp, \
                 temporary_settings({**settings, **_light_tls(Path(tmp), PREFECT_API_SSL_CERT_FILE)}):
             try:

@@ -41,7 +41,14 @@ def commit_task(store: Store, staging: Staging, index: DedupIndex) -> str:
     return str(store.commit(staging))
 
 
-@flow(name="ingest", flow_run_name="ingest-{out}")
+def run_name() -> str:
+    """`ingest-<output directory's name>-<UTC time>`: short in the UI's lists, and apart for
+    runs into the same directory (the full path is the run's `out` parameter)."""
+    out = str(flow_run.parameters.get("out") or "data")
+    return f"ingest-{Path(out).name or out}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
+
+
+@flow(name="ingest", flow_run_name=run_name)
 def ingest(sources: list[str] = ["seeds/"],  # noqa: B006 - never mutated; the UI shows it as the default
            out: str = "data", batch_size: int = DEFAULT_BATCH_SIZE,
            non_arabic: str = "keep", duplicate_threshold: float = DEFAULT_THRESHOLD,

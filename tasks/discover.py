@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -17,6 +18,9 @@ from tasks.sources import (feed_links, is_url, is_warc, named_sources, sitemap_l
 
 # Files a crawler or an editor leaves beside pages; never inputs.
 _IGNORED_PREFIXES = (".", "_", "~")
+
+
+_LOG = logging.getLogger("khabar.discover")
 
 
 class SourceError(Exception):
@@ -123,6 +127,9 @@ class _Walker:
             yield
         else:
             entries, root = expand_source(source)
+            if not entries and glob.has_magic(source):
+                # Not an error (a drop directory is often empty), but a typo looks the same.
+                _LOG.warning("%s matches no file", source)
             for entry in entries:
                 self.entry(entry, root)
                 yield

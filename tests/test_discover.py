@@ -128,3 +128,15 @@ def test_a_corrupt_child_sitemap_is_one_row_and_its_siblings_are_still_read(tmp_
     found = discover([f"{news_server.base}/mixed_index.xml"], set(), tmp_path / "raw", fetcher)
     assert [(r.source_uri.rsplit("/", 1)[-1], r.reason) for r in found.rejections] == [("broken.xml.gz", "unreadable_body")]
     assert [url.rsplit("/", 1)[-1] for url in found.urls] == ["utf8.html"]          # the good sibling's page
+
+
+def test_a_glob_that_matches_nothing_warns_and_the_run_goes_on(tmp_path, caplog):
+    """Issue "First contact" item 13: an empty match is no error (a drop directory is often
+    empty), but it is said, since a typo looks the same."""
+    import logging
+
+    (tmp_path / "page.txt").write_text("عنوان\n\nنص", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="khabar.discover"):
+        found = discover([str(tmp_path / "*.htm"), str(tmp_path / "*.txt")], set())
+    assert [r.getMessage() for r in caplog.records] == [f"{tmp_path / '*.htm'} matches no file"]
+    assert [Path(r.source_uri).name for r in found.new] == ["page.txt"]
