@@ -263,6 +263,9 @@ def _version() -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="khabar", description="Arabic news pages → clean, validated articles in Parquet.")
     parser.add_argument("--version", action="version", version=_version())
+    loudness = parser.add_mutually_exclusive_group()
+    loudness.add_argument("-v", "--verbose", action="store_true", help="log debug lines too")
+    loudness.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="ingest sources into a dataset directory")
     run.add_argument("sources", nargs="*", metavar="SOURCE",
@@ -270,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "or names from sources.yaml (default: seeds/)")
     run.add_argument("--out", default="data", metavar="DIR", help="dataset directory (default: data/)")
     run.add_argument("--batch-size", type=int, default=int(os.environ.get("KHABAR_BATCH_SIZE", 1000)),
-                     help="documents per Prefect task run (default: 1000)")
+                     help="documents per Prefect task run (default: $KHABAR_BATCH_SIZE, else 1000)")
     run.add_argument("--non-arabic", choices=("keep", "quarantine"), default="keep",
                      help="pages not mostly in Arabic: keep them, flagged by `language` (default), or quarantine them")
     run.add_argument("--duplicate-threshold", type=float, default=0.7, metavar="J",
@@ -309,6 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.verbose or args.quiet:
+        # Read by Prefect when it is first imported, which no command has done yet.
+        os.environ["PREFECT_LOGGING_LEVEL"] = "DEBUG" if args.verbose else "WARNING"
     return args.func(args)
 
 

@@ -56,3 +56,19 @@ def test_version_and_an_out_that_is_a_file(tmp_path, capsys):
     assert main(["run", str(tmp_path), "--out", str(afile)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is a file, not a directory" in err
+
+
+def test_quiet_and_verbose_set_prefects_log_level_before_it_is_imported(capsys, monkeypatch):
+    from tests.conftest import SEEDS
+
+    page = str(next(SEEDS.glob("002_*.txt")))
+    for flag, level in (("-q", "WARNING"), ("-v", "DEBUG")):
+        monkeypatch.delenv("PREFECT_LOGGING_LEVEL", raising=False)
+        assert main([flag, "explain", page]) == 0
+        import os
+        assert os.environ["PREFECT_LOGGING_LEVEL"] == level
+    monkeypatch.delenv("PREFECT_LOGGING_LEVEL", raising=False)
+    import pytest
+    with pytest.raises(SystemExit):
+        main(["-q", "-v", "explain", page])                 # one or the other
+    assert "not allowed with argument" in capsys.readouterr().err
