@@ -8,7 +8,9 @@ stays None rather than guessed; a date after the reference (fetch) time is refus
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 MONTHS = {
     # MSA / Egyptian spellings
@@ -63,43 +65,44 @@ _PM = ("pm", "p.m.", "م", "مساء", "مساءً")
 _AM = ("am", "a.m.", "ص", "صباحا", "صباحاً")
 
 
-def _utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0,
-         offset: timedelta = timedelta(0)) -> datetime | None:
+def _local(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime | None:
     try:
-        local = datetime(year, month, day, hour, minute, second, tzinfo=timezone(offset))
+        return datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
-    return local.astimezone(timezone.utc)
 
 
-def _offset(tz: str | None) -> timedelta:
-    if not tz or tz == "Z":
+def _offset(tz: str | None) -> timedelta | None:
+    if not tz:
+        return None
+    if tz == "Z":
         return timedelta(0)
     sign = -1 if tz[0] == "-" else 1
     digits = tz[1:].replace(":", "")
     return sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
 
 
-def _zone_offset(text: str) -> timedelta:
+def _zone_offset(text: str) -> timedelta | None:
     m = _ZONE.search(text)
     if not m:
-        return timedelta(0)
+        return None
     if m["city"]:
         return timedelta(hours=ZONES[m["city"]])
     return timedelta(hours=ZONES[m["abbr"].lower()] + int(m["offset"] or 0))
 
 
-def _time_after(text: str) -> tuple[int, int]:
+def _time_after(text: str) -> tuple[int, int] | None:
+    """The first time of day in `text` (24-hour), None when there is none (or it is no time)."""
     t = _TIME.search(text)
     if not t:
-        return 0, 0
+        return None
     hour, minute = int(t["h"]), int(t["mi"])
     ampm = (t["ampm"] or "").lower()
     if ampm in _PM and hour < 12:
         hour += 12
     elif ampm in _AM and hour == 12:
         hour = 0
-    return (hour, minute) if hour < 24 and minute < 60 else (0, 0)
+    return (hour, minute) if hour < 24 and minute < 60 else None
 
 
 def _hijri_to_gregorian(year: int, month: int, day: int) -> tuple[int, int, int] | None:
@@ -112,35 +115,79 @@ def _hijri_to_gregorian(year: int, month: int, day: int) -> tuple[int, int, int]
     return g.year, g.month, g.day
 
 
-def parse_date(raw: str | None, reference: datetime | None = None) -> datetime | None:
-    """The UTC datetime `raw` names, or None. `reference` (the fetch time) bounds it above.
+@dataclass(frozen=True)
+class PageDate:
+    """A date as a page printed it: the wall-clock date and time, the zone the page named
+    (an ISO offset, "GST", "بتوقيت مكة"; None when it named none) and how precise it is."""
+    local: datetime                  # naive
+    offset: timedelta | None
+    precision: str                   # "date", "minute" or "second"
 
-    A Gregorian date wins over a Hijri one on the same line ("12 رمضان 1445 هـ الموافق 22
-    مارس 2024"); a time after the date and a named zone ("GST", "بتوقيت مكة") are applied."""
+    def utc(self, zone: str | None = None) -> datetime:
+        """The instant: in the zone the page named, else in `zone` (an IANA name, the
+        publisher's), else read as UTC. A date alone is its UTC midnight, so that the
+        instant's date is the date printed."""
+        if self.precision == "date":
+            return self.local.replace(tzinfo=timezone.utc)
+        if self.offset is not None:
+            return self.local.replace(tzinfo=timezone(self.offset)).astimezone(timezone.utc)
+        if zone:
+            return self.local.replace(tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
+        return self.local.replace(tzinfo=timezone.utc)
+
+
+def read_date(raw: str | None) -> PageDate | None:
+    """The date `raw` names, as printed (see PageDate), or None. A Gregorian date wins over a
+    Hijri one on the same line ("12 رمضان 1445 هـ الموافق 22 مارس 2024"); a time after the
+    date (else before it) and a named zone are read with it. An ISO time of exactly midnight
+    with no zone is a date: metadata that knows only the day fills in 00:00:00."""
     if not raw:
         return None
     text = raw.translate(_DIGITS).strip()
-    result = None
     m = _ISO.search(text)
     if m:
-        result = _utc(int(m["year"]), int(m["month"]), int(m["day"]), int(m["h"] or 0),
-                      int(m["mi"] or 0), int(m["s"] or 0), _offset(m["tz"]))
-    elif m := (_DAY_MONTH_YEAR.search(text) or _MONTH_DAY_YEAR.search(text)):
+        midnight = not m["tz"] and (m["h"], m["mi"], m["s"] or "00") == ("00", "00", "00")
+        precision = "date" if not m["h"] or midnight else "second" if m["s"] else "minute"
+        local = _local(int(m["year"]), int(m["month"]), int(m["day"]), int(m["h"] or 0), int(m["mi"] or 0),
+                       int(m["s"] or 0))
+        return PageDate(local, _offset(m["tz"]), precision) if local else None
+    if m := (_DAY_MONTH_YEAR.search(text) or _MONTH_DAY_YEAR.search(text)):
         month = MONTHS[m["month"].lower() if m["month"].isascii() else m["month"]]
-        hour, minute = _time_after(text[m.end():]) if _TIME.search(text[m.end():]) else _time_after(text[:m.start()])
-        result = _utc(int(m["year"]), month, int(m["day"]), hour, minute, offset=_zone_offset(text))
-    elif m := (_NUMERIC_DMY.search(text) or _NUMERIC_YMD.search(text)):
-        hour, minute = _time_after(text[m.end():])
-        result = _utc(int(m["year"]), int(m["month"]), int(m["day"]), hour, minute, offset=_zone_offset(text))
-    elif m := _HIJRI.search(text):
+        time = _time_after(text[m.end():]) if _TIME.search(text[m.end():]) else _time_after(text[:m.start()])
+        return _printed(int(m["year"]), month, int(m["day"]), time, _zone_offset(text))
+    if m := (_NUMERIC_DMY.search(text) or _NUMERIC_YMD.search(text)):
+        return _printed(int(m["year"]), int(m["month"]), int(m["day"]), _time_after(text[m.end():]),
+                        _zone_offset(text))
+    if m := _HIJRI.search(text):
         gregorian = _hijri_to_gregorian(int(m["year"]), HIJRI_MONTHS[m["month"]], int(m["day"]))
-        if gregorian:
-            result = _utc(*gregorian)
-    if result is None or result.year < 1990:
+        return _printed(*gregorian, None, None) if gregorian else None
+    return None
+
+
+def _printed(year: int, month: int, day: int, time: tuple[int, int] | None,
+             offset: timedelta | None) -> PageDate | None:
+    local = _local(year, month, day, *(time or (0, 0)))
+    return PageDate(local, offset, "minute" if time else "date") if local else None
+
+
+def parse_date(raw: str | None, reference: datetime | None = None, zone: str | None = None) -> datetime | None:
+    """The UTC instant `raw` names (read_publication), or None."""
+    found = read_publication(raw, reference, zone)
+    return found[0] if found else None
+
+
+def read_publication(raw: str | None, reference: datetime | None = None,
+                     zone: str | None = None) -> tuple[datetime, PageDate] | None:
+    """The UTC instant `raw` names and the date as printed (`zone`: the publisher's IANA time
+    zone, for a time the page gives without one), or None; before 1990 or after `reference`
+    (the fetch time) it is no publication date."""
+    printed = read_date(raw)
+    if printed is None:
         return None
-    if reference is not None and result > reference:
+    at = printed.utc(zone)
+    if at.year < 1990 or (reference is not None and at > reference):
         return None
-    return result
+    return at, printed
 
 
 WEEKDAY_NUMBERS = {"الاثنين": 0, "الإثنين": 0, "الثلاثاء": 1, "الأربعاء": 2, "الاربعاء": 2, "الخميس": 3,

@@ -8,7 +8,7 @@ import time
 
 from tasks.arabic import display_form, script_of, search_form_of_display, word_count
 from tasks.language import UNDETERMINED, identify
-from tasks.dates import parse_date, resolve_weekday
+from tasks.dates import read_publication, resolve_weekday
 from tasks.records import Article, Rejection, RunContext, StageResult, sha256_hex
 
 
@@ -17,11 +17,19 @@ def _opt(text: str | None) -> str | None:
     return text or None
 
 
-def published_at(article: Article, paragraphs: list[str], reference):
-    """The page's own date; failing that, "اليوم الجمعة" in the lead resolved against the
-    fetch time — only a real fetch time: a file's run date says nothing of when it was written."""
-    return (parse_date(article.published_raw, reference)
-            or resolve_weekday(paragraphs[0] if paragraphs else None, article.fetched_at))
+def published(article: Article, paragraphs: list[str], reference) -> dict:
+    """The row's publication columns: the page's own date (in the zone it names, else its
+    publisher profile's, else read as UTC, flagged); failing that, "اليوم الجمعة" in the lead
+    resolved against the fetch time — only a real fetch time: a file's run date says nothing
+    of when it was written."""
+    found = read_publication(article.published_raw, reference, article.time_zone)
+    if found is not None:
+        at, printed = found
+        return {"published_at": at, "published_date": printed.local.date(), "published_precision": printed.precision,
+                "zone_unknown": printed.precision != "date" and printed.offset is None and not article.time_zone}
+    day = resolve_weekday(paragraphs[0] if paragraphs else None, article.fetched_at)
+    return {"published_at": day, "published_date": day.date() if day else None,
+            "published_precision": "date" if day else None, "zone_unknown": False}
 
 
 # What a title must be; a title that is not is left null with a warning (the article stays).
@@ -67,6 +75,7 @@ def article_row(article: Article, run: RunContext) -> dict:
     reference = article.fetched_at or run.started_at
     # As printed: the display form folds letters other languages tell apart (ی → ي).
     language, ratio = language_of_text("\n\n".join(article.paragraphs) or article.title or "")
+    when = published(article, paragraphs, reference)
     return {
         "article_id": article.article_id,
         "doc_id": article.doc_id,
@@ -80,7 +89,9 @@ def article_row(article: Article, run: RunContext) -> dict:
         "dateline": _opt(article.dateline),
         "author": _opt(article.author),
         "description": _opt(article.description),
-        "published_at": published_at(article, paragraphs, reference),
+        "published_at": when["published_at"],
+        "published_date": when["published_date"],
+        "published_precision": when["published_precision"],
         "body": body,
         "title_search": title_search,
         "body_search": body_search,
@@ -93,7 +104,8 @@ def article_row(article: Article, run: RunContext) -> dict:
         "word_count": word_count(body),
         "content_hash": sha256_hex(f"{title_search}\n{body_search}".encode()),
         "warnings": [w for w in (title_warning, "body_markup" if _BODY_MARKUP.search(body) else None,
-                                 "encoding_repaired" if article.encoding_repaired else None) if w],
+                                 "encoding_repaired" if article.encoding_repaired else None,
+                                 "published_zone_unknown" if when["zone_unknown"] else None) if w],
         "duplicate_of": None,
         "ingested_at": run.started_at,
         "run_id": run.run_id,

@@ -49,6 +49,7 @@ class Profile:
     marker_screens: tuple[Screen | None, ...]
     sections: tuple[str, ...]
     line_rules: tuple[LineRule, ...]
+    time_zone: str | None = None     # IANA name: the zone of the times its pages print without one
 
     @property
     def key(self) -> str:
@@ -83,7 +84,24 @@ def load_profile(path: Path, credits: str = "(?!)") -> Profile:
         marker_screens=tuple(screen_of(m) for m in markers),
         sections=tuple(sorted(d.get("sections") or [], key=len, reverse=True)),
         line_rules=_rules(d.get("line_rules"), credits),
+        time_zone=_time_zone(d.get("time_zone"), path),
     )
+
+
+class ProfileError(ValueError):
+    """A profile file that says something impossible."""
+
+
+def _time_zone(name: str | None, path: Path) -> str | None:
+    if name is None:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ProfileError(f"{path}: time_zone {name!r} is not an IANA time zone name (e.g. Africa/Cairo)") from None
+    return name
 
 
 @lru_cache(maxsize=4)

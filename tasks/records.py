@@ -120,6 +120,7 @@ class Article:
     author: str | None = None
     description: str | None = None
     encoding_repaired: bool = False     # its page's text was mojibake, repaired (tasks/extract.decode)
+    time_zone: str | None = None        # its publisher profile's, for times printed without one
 
 
 # A quarantine reason that does not make its input "already processed": its bytes changed

@@ -219,10 +219,11 @@ def strip_page(page: Page, book: RuleBook | None = None,
         titles = _teaser_titles(lines)
         return StrippedPage([], _as_listing(lines), profile, listing=titles)
     publisher = (profile.publisher if profile else None) or page.sitename
-    return StrippedPage([article_of(d, page, publisher) for d in drafts], lines, profile)
+    zone = profile.time_zone if profile else None
+    return StrippedPage([article_of(d, page, publisher, zone) for d in drafts], lines, profile)
 
 
-def article_of(draft: Draft, page: Page, publisher: str | None) -> Article:
+def article_of(draft: Draft, page: Page, publisher: str | None, time_zone: str | None = None) -> Article:
     """A segmented article as a record; the page's own metadata (date, tags, author,
     description) goes to its first article, unless the article has its own."""
     first = draft.position == 0
@@ -234,6 +235,7 @@ def article_of(draft: Draft, page: Page, publisher: str | None) -> Article:
         captions=draft.captions, related=draft.related, tags=draft.tags or (page.tags if first else []),
         source_credit=draft.source_credit, author=draft.author or (page.author if first else None),
         description=page.description if first else None, encoding_repaired=page.encoding.endswith(REPAIRED),
+        time_zone=time_zone,
     )
 
 
