@@ -10,8 +10,6 @@ from urllib.parse import urlparse
 
 import yaml
 
-from tasks.screen import Screen, screen_of
-
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
 
@@ -20,21 +18,15 @@ class LineRule:
     id: str
     label: str
     patterns: tuple[re.Pattern, ...]
-    screens: tuple[Screen | None, ...] = ()     # screen.py: what a line needs for each pattern to match
     max_words: int | None = None                # longer lines are prose that mentions the notice
-
-    def __post_init__(self):
-        if len(self.screens) != len(self.patterns):
-            object.__setattr__(self, "screens", tuple(screen_of(p) for p in self.patterns))
 
     def match(self, line: str) -> re.Match | None:
         if self.max_words is not None and line.count(" ") >= self.max_words:
             return None
-        for pattern, screen in zip(self.patterns, self.screens):
-            if screen is None or screen(line):
-                m = pattern.search(line)
-                if m:
-                    return m
+        for pattern in self.patterns:
+            m = pattern.search(line)
+            if m:
+                return m
         return None
 
 
@@ -46,7 +38,6 @@ class Profile:
     hosts: frozenset[str]
     sitenames: frozenset[str]
     markers: tuple[re.Pattern, ...]
-    marker_screens: tuple[Screen | None, ...]
     sections: tuple[str, ...]
     line_rules: tuple[LineRule, ...]
     time_zone: str | None = None     # IANA name: the zone of the times its pages print without one
@@ -80,8 +71,7 @@ def load_profile(path: Path, credits: str = "(?!)") -> Profile:
         id=d["id"], version=int(d["version"]), publisher=d.get("publisher"),
         hosts=frozenset(h.lower() for h in match.get("hosts", [])),
         sitenames=frozenset(match.get("sitenames", [])),
-        markers=(markers := tuple(re.compile(p) for p in match.get("markers", []))),
-        marker_screens=tuple(screen_of(m) for m in markers),
+        markers=tuple(re.compile(p) for p in match.get("markers", [])),
         sections=tuple(sorted(d.get("sections") or [], key=len, reverse=True)),
         line_rules=_rules(d.get("line_rules"), credits),
         time_zone=_time_zone(d.get("time_zone"), path),
@@ -122,7 +112,6 @@ def match_profile(book: RuleBook, lines: list[str], url: str | None = None,
                   sitename: str | None = None) -> Profile | None:
     """The profile whose host, site name or marker lines fit the page best; None if none fits."""
     host = (urlparse(url).hostname or "").lower() if url else ""
-    page = "\n".join(lines)
     best, best_score = None, 0
     for profile in book.profiles:
         score = 0
@@ -130,8 +119,7 @@ def match_profile(book: RuleBook, lines: list[str], url: str | None = None,
             score += 10
         if sitename and sitename in profile.sitenames:
             score += 5
-        score += sum(1 for m, screen in zip(profile.markers, profile.marker_screens)
-                     if (screen is None or screen.could_be_in(page)) and any(m.search(line) for line in lines))
+        score += sum(1 for m in profile.markers if any(m.search(line) for line in lines))
         # The newest version of a layout wins a tie.
         if score > best_score or (score and score == best_score and best and profile.id == best.id
                                   and profile.version > best.version):
