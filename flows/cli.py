@@ -261,6 +261,9 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from flows.settings import DEFAULT_BATCH_SIZE
+    from tasks.dedup import DEFAULT_THRESHOLD
+
     parser = argparse.ArgumentParser(prog="khabar", description="Arabic news pages → clean, validated articles in Parquet.")
     parser.add_argument("--version", action="version", version=_version())
     loudness = parser.add_mutually_exclusive_group()
@@ -272,12 +275,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="files, directories, globs, WARC archives, URL lists, page/feed/sitemap URLs, "
                           "or names from sources.yaml (default: seeds/)")
     run.add_argument("--out", default="data", metavar="DIR", help="dataset directory (default: data/)")
-    run.add_argument("--batch-size", type=int, default=int(os.environ.get("KHABAR_BATCH_SIZE", 1000)),
-                     help="documents per Prefect task run (default: $KHABAR_BATCH_SIZE, else 1000)")
+    run.add_argument("--batch-size", type=int, default=int(os.environ.get("KHABAR_BATCH_SIZE", DEFAULT_BATCH_SIZE)),
+                     help=f"documents per Prefect task run (default: $KHABAR_BATCH_SIZE, else {DEFAULT_BATCH_SIZE})")
     run.add_argument("--non-arabic", choices=("keep", "quarantine"), default="keep",
                      help="pages not mostly in Arabic: keep them, flagged by `language` (default), or quarantine them")
-    run.add_argument("--duplicate-threshold", type=float, default=0.7, metavar="J",
-                     help="estimated Jaccard similarity from which an article is marked a near-duplicate (default 0.7)")
+    run.add_argument("--duplicate-threshold", type=float, default=DEFAULT_THRESHOLD, metavar="J",
+                     help="estimated Jaccard similarity from which an article is marked a near-duplicate "
+                          f"(default {DEFAULT_THRESHOLD})")
     run.add_argument("--allow-private", action="store_true",
                      help="let the fetcher reach private, loopback and link-local addresses (off: refused)")
     run.add_argument("--host-interval", type=float, default=1.0, metavar="S",
@@ -294,11 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
     compact = sub.add_parser("compact", help="merge small files and rebuild the duplicate index")
     compact.add_argument("--out", default="data", metavar="DIR", help="dataset directory (default: data/)")
-    compact.add_argument("--duplicate-threshold", type=float, default=0.7, metavar="J")
+    compact.add_argument("--duplicate-threshold", type=float, default=DEFAULT_THRESHOLD, metavar="J")
     compact.set_defaults(func=cmd_compact)
     repair = sub.add_parser("repair", help="set aside dataset files that cannot be read (README: Repair)")
     repair.add_argument("--out", default="data", metavar="DIR", help="dataset directory (default: data/)")
-    repair.add_argument("--duplicate-threshold", type=float, default=0.7, metavar="J")
+    repair.add_argument("--duplicate-threshold", type=float, default=DEFAULT_THRESHOLD, metavar="J")
     repair.set_defaults(func=cmd_repair)
     serve = sub.add_parser("serve", help="serve the deployments of prefect.yaml with their schedules (needs a Prefect server)")
     serve.add_argument("--only", nargs="+", metavar="NAME", help="serve only these deployments")

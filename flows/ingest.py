@@ -21,7 +21,7 @@ from flows.cluster import batch_stages, prepared
 from flows.inputs import Inputs
 from flows.progress import Progress, publish, subscribe
 from flows.report import RunReport, unaccounted
-from flows.settings import quiet_task_run_completions
+from flows.settings import DEFAULT_BATCH_SIZE, quiet_task_run_completions
 from schemas.tables import ARTICLES, PIPELINE_VERSION, QUARANTINE
 from tasks.data_docs import site_dir
 from tasks.dedup import DEFAULT_THRESHOLD, DedupIndex
@@ -32,7 +32,6 @@ from tasks.stages import data_docs_task, dedup_task, write_task
 from tasks.store import Staging, Store
 from tasks.write import ARTICLES_DIR, QUARANTINE_DIR, SourcesWritten, upgrade_files, write_report
 
-DEFAULT_BATCH_SIZE = 1000    # Great Expectations costs ~0.4 s per batch whatever its size; memory stays ~470 MiB
 
 
 @task(name="commit", cache_policy=NO_CACHE)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import logging
 import os
 
+# Documents per batch (one task run per stage): validation has a fixed cost per batch, so
+# batches are large; memory bounds them (bench/RESULTS.md).
+DEFAULT_BATCH_SIZE = 1000
+
 PREFECT_DEFAULTS = {
     # A temporary local server needs 15-25 s to start here; Prefect's default of 20 s fails.
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
