@@ -20,21 +20,17 @@ from pathlib import Path
 import httpx
 
 
-# The server turns the task-run events clients send into task-run rows. Prefect writes each
-# event in its own transaction by default (batch size 1): on 10,000 text dumps on 2 Dask
-# workers that was ~1.2 s of the server's 2.6 s of CPU, taken from the workers on a 2-core
-# machine. In batches of up to 100, flushed at least every second, rows reach the UI at most
-# a second later; the rest is flushed when the server stops.
+# Task-run rows from the clients' events in batches, not one transaction per event (Prefect's
+# default), as the server shares the cores with the workers; rows reach the UI at most a
+# second late, and the rest is flushed when the server stops (docs/PITFALLS.md).
 RECORDER_BATCHING = {"PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "100",
                      "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "1"}
 
 
-# Prefect builds a certificate-verifying TLS context for every API client it creates, from
-# $SSL_CERT_FILE or else certifi's bundle (13 ms), even for a plain http:// API that never uses
-# it. Each Dask task creates two clients (Prefect rebuilds its context on the worker): ~30 ms of
-# every batch. The temporary server speaks http on 127.0.0.1, so its clients load a file of one certificate
-# (0.2 ms) instead. Only for it: a user's own API may be https, and workers on other machines
-# would not have the file.
+# Prefect loads a whole certificate bundle into a new TLS context for every API client, even
+# for a plain http:// API, and each Dask task creates clients. The temporary server speaks
+# http on 127.0.0.1, so its clients load a file of one certificate instead; only for it: a
+# user's own API may be https, and workers on other machines would not have the file.
 ONE_CERTIFICATE = "one-certificate.pem"
 
 
@@ -65,7 +61,7 @@ def prefect_api():
         _wait_healthy(server, url, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
         # No flow-run heartbeats: they let a long-lived server mark a run whose process died
         # as crashed, but this server dies with the process. Each run's end waits for the
-        # heartbeat thread's current 1 s sleep (~0.5 s a run, a few % of a 10,000-dump run).
+        # heartbeat thread's current one-second sleep.
         # No UI URL either: this server has no UI, so no "View at …" link to a page that is not there.
         settings = {PREFECT_API_URL: url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None, PREFECT_UI_URL: ""}
         with tempfile.TemporaryDirectory(prefix="khabar-api-") as tmp, \

@@ -27,20 +27,13 @@ from tasks.stages import extract_task, fingerprint_task, normalize_task, strip_t
 # CPU-bound Python and threads would share one core; no dashboard, because it needs bokeh and
 # a scheduled run has no one watching it.
 LOCAL_CLUSTER = {"threads_per_worker": 1, "processes": True, "dashboard_address": None}
-# Dask's statistical profiler samples the worker threads every 10 ms (~3 % of a worker's time)
-# for a dashboard a local cluster does not have. Dask's nanny also starts workers with
-# MALLOC_TRIM_THRESHOLD_=65536, and setting it stops glibc from raising its mmap threshold: every
-# block over 128 KB (lxml trees, MinHash arrays) is then mmapped and unmapped each time, page
-# faults included. HTML pages on one worker ran 14 % slower with it (1,000 pages, median of 3:
-# 38.5 -> 33.2 s). Workers give a batch's memory back after it instead (prepare_task).
-# Dask's periodic checks run on every process's event loop even while it idles: a tick every
-# 20 ms to detect a blocked loop, the worker's memory limit checked every 100 ms and its system
-# figures sampled every 500 ms (for the dashboard). An idle 2-worker cluster took 0.05-0.06 of
-# a core for them, 0.012 with these intervals: on 2 cores that is ~4 % of a core taken from
-# the stages. A blocked loop is still reported (after 3 s, Dask's tick limit), and a worker
-# filling its memory still pauses within a second, long before a batch could fill it.
-# Workers are not daemons, so that each can start the child process that extracts HTML pages
-# and is killed when one runs past its time limit (tasks/isolated.py).
+# Local workers: not daemons, so each can start the child that extracts HTML pages and is
+# killed past the page limit (tasks/isolated.py); no statistical profiler, for a dashboard
+# that is not there; glibc's own malloc thresholds (the nanny's MALLOC_TRIM_THRESHOLD_ makes
+# every large block an mmap; workers give a batch's memory back themselves, prepare_task);
+# Dask's periodic checks slowed, as they take a core's share even while idle, while a
+# blocked loop is still reported and a worker filling its memory still pauses within a
+# second (docs/PITFALLS.md, bench/RESULTS.md).
 LOCAL_CLUSTER_CONFIG = {"distributed.worker.daemon": False,
                         "distributed.worker.profile.enabled": False,
                         "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
