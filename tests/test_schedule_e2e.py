@@ -115,12 +115,10 @@ def test_a_run_of_the_served_deployment_completes_with_its_tasks_and_four_artifa
     assert list((deployment_run["work"] / "data" / "articles").rglob("*.parquet"))
 
 
-def ensure_chromium() -> str:
-    """Debian's chromium, installed on first use (the machine's package registry is reachable)."""
+def chromium() -> str:
+    """Debian's chromium, which .ci/run installs; a machine without it skips the browser test."""
     if not Path(CHROMIUM).exists():
-        subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True, timeout=600)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], check=True,
-                       capture_output=True, timeout=1200, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        pytest.skip(f"no browser at {CHROMIUM} (.ci/run installs Debian's chromium package)")
     return CHROMIUM
 
 
@@ -135,7 +133,7 @@ def test_the_flow_runs_page_in_the_prefect_ui_shows_the_run_summary(deployment_r
     run = deployment_run["run"]
     OUTPUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=ensure_chromium(), headless=True, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=chromium(), headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{deployment_run['ui']}/runs/flow-run/{run['id']}", wait_until="networkidle")
