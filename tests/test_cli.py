@@ -62,6 +62,8 @@ def test_quiet_and_verbose_set_prefects_log_level_before_it_is_imported(capsys, 
     from tests.conftest import SEEDS
 
     page = str(next(SEEDS.glob("002_*.txt")))
+    # Recorded first, so the test leaves the variable as it found it (main sets it directly).
+    monkeypatch.setenv("PREFECT_LOGGING_LEVEL", "INFO")
     for flag, level in (("-q", "WARNING"), ("-v", "DEBUG")):
         monkeypatch.delenv("PREFECT_LOGGING_LEVEL", raising=False)
         assert main([flag, "explain", page]) == 0
