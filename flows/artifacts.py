@@ -11,11 +11,12 @@ from prefect.artifacts import (create_link_artifact, create_markdown_artifact, c
                                create_table_artifact, update_progress_artifact)
 
 from flows.progress import Progress
-from flows.report import quarantined_table, summary_markdown
+from flows.report import failed_expectations_table, quarantined_table, summary_markdown
 
 # Artifact keys group a dataset's runs in the UI's Artifacts page (lowercase, digits, dashes).
-SUMMARY_KEY, QUARANTINE_KEY, DATA_DOCS_KEY, PROGRESS_KEY = (
-    "khabar-run-summary", "khabar-quarantined-inputs", "khabar-data-docs", "khabar-progress")
+SUMMARY_KEY, QUARANTINE_KEY, DATA_DOCS_KEY, PROGRESS_KEY, EXPECTATIONS_KEY = (
+    "khabar-run-summary", "khabar-quarantined-inputs", "khabar-data-docs", "khabar-progress",
+    "khabar-failed-expectations")
 
 
 class ProgressArtifact:
@@ -43,13 +44,19 @@ def publish_run_artifacts(report: dict, run_label: str) -> None:
     out = report.get("out") or "data"
     create_markdown_artifact(summary_markdown(report, f"khabar run {run_label}"), key=artifact_key(SUMMARY_KEY, out),
                              description="counts per stage, per publisher, per rule and per quarantine reason")
-    rows = quarantined_table(report)
-    if rows:
-        create_table_artifact(rows, key=artifact_key(QUARANTINE_KEY, out),
-                              description="inputs that left no article, with why (first 50)")
-    else:
-        create_markdown_artifact("No input of this run was quarantined.", key=artifact_key(QUARANTINE_KEY, out),
-                                 description="inputs that left no article, with why")
+    _table_or_line(quarantined_table(report), artifact_key(QUARANTINE_KEY, out),
+                   "inputs that left no article, with why (first 50)", "No input of this run was quarantined.")
+    _table_or_line(failed_expectations_table(report), artifact_key(EXPECTATIONS_KEY, out),
+                   "rows validation quarantined, by failed expectation (Data Docs: `khabar docs`)",
+                   "Every article row of this run passed validation.")
     if report.get("data_docs"):
         create_link_artifact(Path(report["data_docs"]).resolve().as_uri(), link_text="Great Expectations Data Docs",
                              key=artifact_key(DATA_DOCS_KEY, out), description="this run's validation results")
+
+
+def _table_or_line(rows: list[dict], key: str, description: str, when_empty: str) -> None:
+    """A table artifact, or a line saying there is nothing to list (never a made-up row)."""
+    if rows:
+        create_table_artifact(rows, key=key, description=description)
+    else:
+        create_markdown_artifact(when_empty, key=key, description=description)

@@ -147,6 +147,24 @@ def _check_run_options(args: argparse.Namespace) -> str | None:
     return _check_scheduler(args.dask) if args.dask else None
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from tasks.data_docs import docs_server, site_dir
+
+    site = site_dir(Path(args.out))
+    if not (site / "index.html").is_file():
+        return _fail(f"no Data Docs in {site}: a run into {args.out} makes them")
+    server = docs_server(site, args.port)
+    print(f"Data Docs of {args.out} at http://127.0.0.1:{server.server_address[1]}/index.html (Ctrl-C stops)",
+          flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
 def _check_scheduler(address: str) -> str | None:
     """A Dask scheduler address that nothing answers at fails here, in one line, and not
     after Prefect started and Dask's client waited for its timeout."""
@@ -308,6 +326,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--only", nargs="+", metavar="NAME", help="serve only these deployments")
     serve.add_argument("--out", metavar="DIR", help="the dataset directory, instead of the one prefect.yaml gives")
     serve.set_defaults(func=cmd_serve)
+    docs = sub.add_parser("docs", help="serve the dataset's Data Docs over HTTP on 127.0.0.1")
+    docs.add_argument("--out", default="data", metavar="DIR", help="dataset directory (default: data/)")
+    docs.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free one)")
+    docs.set_defaults(func=cmd_docs)
     explain = sub.add_parser("explain", help="show a page's lines with their labels and rule ids")
     explain.add_argument("page", metavar="PAGE")
     explain.set_defaults(func=cmd_explain)

@@ -13,6 +13,8 @@ from schemas.tables import code_commit
 from tasks.records import InputRef, Rejection, StageStats
 
 QUARANTINED_LISTED = 50
+# Values shown per failed expectation (the quarantine table has them all).
+FAILED_EXAMPLES = 3
 STAGES = ("discover", "fetch", "extract", "strip", "normalize", "validate", "fingerprint", "dedup", "write")
 
 
@@ -51,6 +53,8 @@ class RunReport:
     quarantined_by_stage: Counter = field(default_factory=Counter)    # quarantine rows, by the stage that wrote them
     articles_by_publisher: Counter = field(default_factory=Counter)
     field_warnings: Counter = field(default_factory=Counter)         # warning codes of the articles written
+    # Rows validation quarantined, by failed expectation ("type:column"): count and a few values.
+    failed_expectations: dict[str, dict] = field(default_factory=dict)
 
     def add_batch(self, refs: list[InputRef], articles: pa.Table, rejections: list[Rejection], written: dict,
                   duplicates: int = 0) -> None:
@@ -73,6 +77,12 @@ class RunReport:
         self.quarantine_rows += written["quarantine"]
         self.replaced_rows += written["replaced"]
         self.quarantine_reasons.update(r.reason for r in rejections)
+        for r in rejections:
+            if r.stage == "validate":
+                failed = self.failed_expectations.setdefault(r.reason, {"rows": 0, "examples": []})
+                failed["rows"] += 1
+                if r.value is not None and len(failed["examples"]) < FAILED_EXAMPLES:
+                    failed["examples"].append(r.value)
         self.quarantined_by_stage.update(r.stage for r in rejections)
         self.articles_by_publisher.update(p or "(unknown)" for p in articles.column("publisher").to_pylist())
         self.field_warnings.update(w for ws in articles.column("warnings").to_pylist() for w in ws or [])
@@ -108,6 +118,7 @@ class RunReport:
             "articles_by_publisher": dict(self.articles_by_publisher.most_common()),
             "quarantined_inputs": self.quarantined_inputs,
             "data_docs": self.data_docs,
+            "failed_expectations": dict(sorted(self.failed_expectations.items(), key=lambda kv: -kv[1]["rows"])),
         }
 
 
@@ -162,6 +173,17 @@ def summary_markdown(report: dict, title: str) -> str:
     if report.get("data_docs"):
         md += [f"Validation results: [Great Expectations Data Docs]({Path(report['data_docs']).resolve().as_uri()})", ""]
     return "\n".join(md)
+
+
+def failed_expectations_table(report: dict) -> list[dict]:
+    """What validation quarantined, one row per failed expectation: the expectation, its
+    column, how many rows, a few of their values."""
+    rows = []
+    for reason, failed in report.get("failed_expectations", {}).items():
+        expectation, _, column = reason.partition(":")
+        rows.append({"expectation": expectation, "column": column, "rows": failed["rows"],
+                     "examples": " | ".join(str(v)[:60] for v in failed["examples"])})
+    return rows
 
 
 # An input's name in the quarantine table: its last path segments, at most this long (the

@@ -10,8 +10,10 @@ summary (success, statistics, batch), which is what a batch carries to the flow.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,6 +27,17 @@ _BACKEND = "TupleFilesystemStoreBackend"
 
 def site_dir(out_dir: Path) -> Path:
     return (Path(out_dir) / DATA_DOCS_DIR).resolve()
+
+
+class _SiteFiles(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:          # a request per line would bury the address
+        pass
+
+
+def docs_server(site: Path, port: int = 0) -> ThreadingHTTPServer:
+    """An HTTP server on 127.0.0.1 for the Data Docs site: browsers refuse the file:// link
+    from the Prefect UI's page, and serve it over HTTP. `port` 0: any free one."""
+    return ThreadingHTTPServer(("127.0.0.1", port), functools.partial(_SiteFiles, directory=str(site)))
 
 
 def _site_builder(site: Path, run_name: str | None = None):

@@ -74,3 +74,35 @@ def test_quiet_and_verbose_set_prefects_log_level_before_it_is_imported(capsys, 
     with pytest.raises(SystemExit):
         main(["-q", "-v", "explain", page])                 # one or the other
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_data_docs_are_served_over_http_on_loopback(tmp_path, capsys):
+    """Issue "First contact" item 6: the Prefect UI's file:// link is refused by browsers;
+    `khabar docs` serves DIR/reports/data_docs on 127.0.0.1."""
+    import threading
+    import urllib.request
+
+    from tasks.data_docs import docs_server, site_dir
+
+    assert main(["docs", "--out", str(tmp_path)]) == 2
+    assert "no Data Docs in" in capsys.readouterr().err
+    site = site_dir(tmp_path)
+    (site / "validations").mkdir(parents=True)
+    (site / "index.html").write_text("<html><body>khabar Data Docs</body></html>", encoding="utf-8")
+    (site / "validations" / "batch-0.html").write_text("<html>batch 0</html>", encoding="utf-8")
+    (tmp_path / "secret.txt").write_text("outside the site", encoding="utf-8")
+    server = docs_server(site)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        assert server.server_address[0] == "127.0.0.1"
+        assert "khabar Data Docs" in urllib.request.urlopen(f"{base}/index.html", timeout=10).read().decode()
+        assert urllib.request.urlopen(f"{base}/validations/batch-0.html", timeout=10).read() == b"<html>batch 0</html>"
+        try:
+            urllib.request.urlopen(f"{base}/../../secret.txt", timeout=10)
+            raise AssertionError("a file outside the site was served")
+        except urllib.error.HTTPError as e:
+            assert e.code == 404
+    finally:
+        server.shutdown()
+        server.server_close()

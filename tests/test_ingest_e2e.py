@@ -52,7 +52,9 @@ def test_seeds_to_parquet_rerun_and_changed_page(prefect_api, seeds_copy, tmp_pa
     # run with nothing quarantined says so in a line, not with an empty or made-up table row.
     assert {key: a["type"] for key, a in artifacts.items()} == {
         "khabar-run-summary-data": "markdown", "khabar-quarantined-inputs-data": "markdown",
-        "khabar-data-docs-data": "markdown", "khabar-progress-data": "progress"}
+        "khabar-failed-expectations-data": "markdown", "khabar-data-docs-data": "markdown",
+        "khabar-progress-data": "progress"}
+    assert artifacts["khabar-failed-expectations-data"]["data"] == "Every article row of this run passed validation."
     summary = artifacts["khabar-run-summary-data"]["data"]
     assert "**5** inputs = **5** with articles" in summary
     assert "| الشرق الأوسط | 6 |" in summary and "boilerplate:share_marker" in summary

@@ -64,6 +64,24 @@ def test_the_run_summary_for_the_prefect_ui_has_the_counts_per_stage_publisher_r
                                      "detail": "the file is a PNG image | not a page", "full input": "/in/b"}]
 
 
+def test_failed_expectations_are_counted_with_a_few_values():
+    from flows.report import FAILED_EXAMPLES, failed_expectations_table
+
+    report = RunReport("run-1", datetime(2026, 1, 1, tzinfo=timezone.utc), ["/in"], "/out", "t")
+    refs = [InputRef(f"/in/{i}", f"d{i}", 1) for i in range(6)]
+    failing = [Rejection(f"/in/{i}", "validate", "expect_column_values_to_be_between:word_count", "article 0 failed",
+                         doc_id=f"d{i}", value=str(i + 3)) for i in range(5)]
+    failing.append(Rejection("/in/5", "validate", "malformed_list:tags", "article 0 failed", doc_id="d5", value="[1]"))
+    failing.append(Rejection("/in/5", "normalize", "not_arabic", "not Arabic", doc_id="d5"))   # not validation's
+    report.add_batch(refs, pa.table({"doc_id": pa.array([], pa.string()), "publisher": pa.array([], pa.string()),
+                                     "warnings": pa.array([], pa.list_(pa.string()))}),
+                     failing, {"articles": 0, "quarantine": 7, "replaced": 0})
+    assert failed_expectations_table(report.as_dict()) == [
+        {"expectation": "expect_column_values_to_be_between", "column": "word_count", "rows": 5,
+         "examples": " | ".join(str(i + 3) for i in range(FAILED_EXAMPLES))},
+        {"expectation": "malformed_list", "column": "tags", "rows": 1, "examples": "[1]"}]
+
+
 @pytest.mark.parametrize("uri, short", [
     ("/srv/crawl/2026/11/30/aljazeera/page-000123.html", "2026/11/30/aljazeera/page-000123.html"),
     ("https://www.aljazeera.net/news/2026/11/30/a-very-long-slug-of-a-news-article-title-x",

@@ -109,7 +109,7 @@ def test_a_run_of_the_served_deployment_completes_with_its_tasks_and_four_artifa
         assert f"{stage}-batch-0" in tasks, tasks
     artifacts = flow_run_artifacts(run["id"], api)
     assert set(artifacts) == {"khabar-run-summary-data", "khabar-quarantined-inputs-data", "khabar-data-docs-data",
-                              "khabar-progress-data"}
+                              "khabar-progress-data", "khabar-failed-expectations-data"}
     assert "**5** inputs = **5** with articles" in artifacts["khabar-run-summary-data"]["data"]
     assert artifacts["khabar-progress-data"]["data"] == 100.0
     assert list((deployment_run["work"] / "data" / "articles").rglob("*.parquet"))
