@@ -117,6 +117,15 @@ class DaskStages:
     def submit_batch(self, **parameters):
         return self.submit(prepare_task, **parameters)
 
+    def stop_children(self) -> None:
+        """A local cluster's workers stop their HTML extraction child before the cluster
+        closes: a worker with a live child outlasts Dask's close and is killed after seconds.
+        An existing cluster's workers keep theirs for the next run."""
+        if self.started and not self.address:
+            from tasks.isolated import stop_children
+
+            self.runner.client.run(stop_children)
+
 
 def prepare_stages(batch: BatchState, run: RunContext, non_arabic: str, docs_site: str) -> BatchState:
     """A batch's independent stages, each its own task run; `docs_site`: where validation
@@ -195,4 +204,8 @@ def batch_stages(workers: int = 1, address: str | None = None, log: Callable[[st
         runner = DaskTaskRunner(cluster_kwargs={"n_workers": workers, **LOCAL_CLUSTER})
     # The workers take the config the cluster starts with (with the first batch, in this block).
     with dask.config.set(LOCAL_CLUSTER_CONFIG), runner:
-        yield DaskStages(runner, address, max(1, workers), log)
+        stages = DaskStages(runner, address, max(1, workers), log)
+        try:
+            yield stages
+        finally:
+            stages.stop_children()
