@@ -301,7 +301,7 @@ class Fetcher:
         try:
             return retrying(self.fetch, url, expect)
         except FetchError as e:
-            if e.retry_after is not None and e.retry_after > self.policy.max_retry_after:
+            if asks_too_long(e, self.policy.max_retry_after):
                 raise FetchError(e.reason, f"{e.detail}; it asks to retry after {e.retry_after:.0f} s, more than "
                                  f"the {self.policy.max_retry_after:g} s a run waits: the next run asks again",
                                  e.transient) from None
@@ -405,6 +405,12 @@ def _decoded_body(response: httpx.Response, max_bytes: int, deadline: float) -> 
 _LOG = logging.getLogger("khabar.fetch")
 
 
+def asks_too_long(error: BaseException | None, limit: float) -> bool:
+    """A failure whose server asked (Retry-After) for a longer wait than `limit` seconds."""
+    wait = getattr(error, "retry_after", None)
+    return wait is not None and wait > limit
+
+
 class _AskedToWaitTooLong(tenacity.stop.stop_base):
     """Stops the retries when the server's Retry-After is longer than a run waits."""
 
@@ -413,7 +419,7 @@ class _AskedToWaitTooLong(tenacity.stop.stop_base):
 
     def __call__(self, state) -> bool:
         error = state.outcome.exception()
-        return getattr(error, "retry_after", None) is not None and error.retry_after > self.limit
+        return asks_too_long(error, self.limit)
 
 
 def _log_retry(state) -> None:
