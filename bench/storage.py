@@ -12,6 +12,7 @@ import random
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -28,21 +29,24 @@ PUBLISHERS = ["الشرق الأوسط", "إيلاف", "الجزيرة نت", "�
 
 
 def articles(n: int, seed: int = 11) -> list[Article]:
+    return list(iter_articles(n, seed))
+
+
+def iter_articles(n: int, seed: int = 11) -> Iterator[Article]:
+    """`articles`, one at a time (a million do not fit in memory as objects)."""
     counts = Counter(w for p in SEEDS.glob("*.txt") for w in p.read_text(encoding="utf-8").split())
     words, weights = zip(*counts.items())
     rng = random.Random(seed)
     start = datetime(2024, 1, 1, tzinfo=timezone.utc)
-    out = []
     for i in range(n):
         paragraphs = [" ".join(rng.choices(words, weights, k=rng.randint(25, 70))) + "."
                       for _ in range(rng.randint(4, 10))]
-        out.append(Article(article_id=article_id_for(f"/bench/{i}", 0), doc_id=f"{i:064x}", source_uri=f"/bench/{i}.txt",
-                           position=0, title=" ".join(rng.choices(words, weights, k=rng.randint(6, 12))),
-                           paragraphs=paragraphs, publisher=rng.choice(PUBLISHERS),
-                           published_raw=(start + timedelta(hours=7 * i)).isoformat(),
-                           captions=[{"text": " ".join(rng.choices(words, weights, k=12)) + " (أ.ب)", "credit": "أ.ب"}],
-                           tags=list(rng.choices(words, weights, k=3))))
-    return out
+        yield Article(article_id=article_id_for(f"/bench/{i}", 0), doc_id=f"{i:064x}", source_uri=f"/bench/{i}.txt",
+                      position=0, title=" ".join(rng.choices(words, weights, k=rng.randint(6, 12))),
+                      paragraphs=paragraphs, publisher=rng.choice(PUBLISHERS),
+                      published_raw=(start + timedelta(hours=7 * i)).isoformat(),
+                      captions=[{"text": " ".join(rng.choices(words, weights, k=12)) + " (أ.ب)", "credit": "أ.ب"}],
+                      tags=list(rng.choices(words, weights, k=3)))
 
 
 def size(files: list[Path]) -> int:

@@ -86,7 +86,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         with prefect_api(), progress_display():
             report = ingest(sources=sources, out=args.out, batch_size=args.batch_size, non_arabic=args.non_arabic,
-                            duplicate_threshold=args.duplicate_threshold,
+                            duplicate_threshold=args.duplicate_threshold, duplicate_window=args.duplicate_window,
                             fetch={"allow_private": args.allow_private, "min_interval": args.host_interval},
                             workers=args.workers, dask=args.dask,
                             max_failed_share=args.max_failed_share)
@@ -236,7 +236,7 @@ def cmd_compact(args: argparse.Namespace) -> int:
     try:                         # refuse at once, before starting Prefect
         Store(Path(args.out)).open().close()
         with prefect_api():
-            result = compact(out=args.out, duplicate_threshold=args.duplicate_threshold)
+            result = compact(out=args.out)
     except (ServerDidNotStart, StoreLocked, StoreDamaged) as e:
         return _fail(str(e))
     except OSError as e:
@@ -246,7 +246,7 @@ def cmd_compact(args: argparse.Namespace) -> int:
         return 0
     a = result["articles"]
     print(f"dataset version {result['version']}: article files {a.get('files_before', 0)} → {a.get('files_after', 0)}, "
-          f"duplicate index rebuilt ({result['indexed']} articles)")
+          f"duplicate index {result['indexed']} articles")
     return 0
 
 
@@ -257,7 +257,7 @@ def cmd_repair(args: argparse.Namespace) -> int:
     from tasks.store import StoreDamaged, StoreLocked
 
     try:
-        result = repair(Path(args.out), args.duplicate_threshold)
+        result = repair(Path(args.out))
     except (StoreLocked, StoreDamaged) as e:
         return _fail(str(e))
     except OSError as e:
@@ -280,7 +280,7 @@ def _version() -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     from flows.settings import DEFAULT_BATCH_SIZE
-    from tasks.dedup import DEFAULT_THRESHOLD
+    from tasks.dedup import DEFAULT_THRESHOLD, DEFAULT_WINDOW_DAYS
 
     parser = argparse.ArgumentParser(prog="khabar", description="Arabic news pages → clean, validated articles in Parquet.")
     parser.add_argument("--version", action="version", version=_version())
@@ -300,6 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--duplicate-threshold", type=float, default=DEFAULT_THRESHOLD, metavar="J",
                      help="estimated Jaccard similarity from which an article is marked a near-duplicate "
                           f"(default {DEFAULT_THRESHOLD})")
+    run.add_argument("--duplicate-window", type=int, default=DEFAULT_WINDOW_DAYS, metavar="DAYS",
+                     help="near-duplicates are looked for among articles dated at most this many days apart "
+                          f"(published, else ingested; default {DEFAULT_WINDOW_DAYS}); exact copies at any distance")
     run.add_argument("--allow-private", action="store_true",
                      help="let the fetcher reach private, loopback and link-local addresses (off: refused)")
     run.add_argument("--host-interval", type=float, default=1.0, metavar="S",
@@ -314,13 +317,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true",
                      help="print the run report as JSON, alone on stdout (the summary goes to stderr)")
     run.set_defaults(func=cmd_run)
-    compact = sub.add_parser("compact", help="merge small files and rebuild the duplicate index")
+    compact = sub.add_parser("compact", help="merge small files (data and duplicate index)")
     compact.add_argument("--out", default="data", metavar="DIR", help="dataset directory (default: data/)")
-    compact.add_argument("--duplicate-threshold", type=float, default=DEFAULT_THRESHOLD, metavar="J")
     compact.set_defaults(func=cmd_compact)
     repair = sub.add_parser("repair", help="set aside dataset files that cannot be read (README: Repair)")
     repair.add_argument("--out", default="data", metavar="DIR", help="dataset directory (default: data/)")
-    repair.add_argument("--duplicate-threshold", type=float, default=DEFAULT_THRESHOLD, metavar="J")
     repair.set_defaults(func=cmd_repair)
     serve = sub.add_parser("serve", help="serve the deployments of prefect.yaml with their schedules (needs a Prefect server)")
     serve.add_argument("--only", nargs="+", metavar="NAME", help="serve only these deployments")

@@ -1,9 +1,10 @@
 """The maintenance flow `compact`: merge each partition's small files (one per batch of every
-run) into few large ones, and rebuild the duplicate index from the data. Rows are unchanged;
+run) into few large ones, the duplicate index's month files likewise. Rows are unchanged;
 the result is committed as a new version like any run, so readers never see it half done.
+Memory holds one input file at a time.
 
     files of each partition → one file per partition (rolled over at TARGET_ROWS)
-    articles (first seen first) → dedup index
+    index files of each month → one file per month (an index of khabar ≤ 0.6: rebuilt from the rows)
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from schemas.tables import ARTICLES, PIPELINE_VERSION, QUARANTINE
-from tasks.dedup import DEFAULT_THRESHOLD, rebuild_index
+from tasks.dedup import INDEX_SCHEMA, LEGACY_INDEX_FILE, entries_dir, index_files, rebuild_index
+from tasks.manifest import build as build_manifest
 from tasks.records import RunContext
 from tasks.store import Staging, Store, current_version
 from tasks.write import COMPRESSION, dataset_files
@@ -76,15 +78,18 @@ def compact_tables_task(current: Path, staging: Staging, label: str) -> dict:
     return stats
 
 
-@task(name="rebuild-dedup-index", cache_policy=NO_CACHE)
-def rebuild_index_task(staging: Staging, threshold: float) -> int:
-    index = rebuild_index(staging.table("articles"), threshold)
-    index.save(staging.index_dir)
-    return len(index)
+@task(name="compact-dedup-index", cache_policy=NO_CACHE)
+def compact_index_task(current: Path, staging: Staging, label: str) -> int:
+    """The index's files merged per month, or rebuilt from the rows when the current version
+    has the one-file index of khabar ≤ 0.6; returns the number of entries."""
+    if (current / "index" / LEGACY_INDEX_FILE).is_file():
+        return rebuild_index(staging.path)
+    compact_table(entries_dir(current / "index"), entries_dir(staging.index_dir), INDEX_SCHEMA, f"part-compact-{label}")
+    return sum(pq.read_metadata(p).num_rows for p in index_files(staging.index_dir))
 
 
 @flow(name="compact", flow_run_name="compact-{out}")
-def compact(out: str = "data", duplicate_threshold: float = DEFAULT_THRESHOLD, lock_wait: float = 0.0) -> dict:
+def compact(out: str = "data", lock_wait: float = 0.0) -> dict:
     logger = get_run_logger()
     run = RunContext(run_id=flow_run.id or str(uuid.uuid4()), started_at=datetime.now(timezone.utc),
                      pipeline_version=PIPELINE_VERSION)
@@ -96,12 +101,13 @@ def compact(out: str = "data", duplicate_threshold: float = DEFAULT_THRESHOLD, l
         staging = store.begin(run.label, carry_over=False)
         try:
             stats = compact_tables_task(current, staging, run.label)
-            indexed = rebuild_index_task(staging, duplicate_threshold)
+            indexed = compact_index_task(current, staging, run.label)
+            build_manifest(staging.path)            # the rows are in other files now
             version = store.commit(staging)
         except BaseException:
             store.abandon(staging)
             raise
-    logger.info("compacted into %s: %s; dedup index rebuilt with %d articles", version.name,
+    logger.info("compacted into %s: %s; dedup index of %d articles", version.name,
                 ", ".join(f"{table} files {c.get('files_before', 0)} -> {c.get('files_after', 0)}"
                           for table, c in stats.items()), indexed)
     return {"version": version.name, **stats, "indexed": indexed}

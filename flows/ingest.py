@@ -24,19 +24,19 @@ from flows.report import RunReport, unaccounted
 from flows.settings import DEFAULT_BATCH_SIZE, quiet_task_run_completions
 from schemas.tables import ARTICLES, PIPELINE_VERSION, QUARANTINE
 from tasks.data_docs import site_dir
-from tasks.dedup import DEFAULT_THRESHOLD, DedupIndex
+from tasks.dedup import DEFAULT_THRESHOLD, DEFAULT_WINDOW_DAYS, DedupIndex
 from tasks.fetch import FetchPolicy
 from tasks.memory import release_freed_memory, rss_mib, survivors_frozen
 from tasks.records import BatchState, InputRef, RunContext
 from tasks.stages import data_docs_task, dedup_task, write_task
-from tasks.store import Staging, Store
-from tasks.write import ARTICLES_DIR, QUARANTINE_DIR, SourcesWritten, upgrade_files, write_report
+from tasks.manifest import Manifest
+from tasks.store import Staging, Store, current_version, schema_is_current
+from tasks.write import ARTICLES_DIR, QUARANTINE_DIR, upgrade_files, write_report
 
 
 
 @task(name="commit", cache_policy=NO_CACHE)
-def commit_task(store: Store, staging: Staging, index: DedupIndex) -> str:
-    index.save(staging.index_dir)
+def commit_task(store: Store, staging: Staging) -> str:
     return str(store.commit(staging))
 
 
@@ -51,12 +51,14 @@ def run_name() -> str:
 def ingest(sources: list[str] = ["seeds/"],  # noqa: B006 - never mutated; the UI shows it as the default
            out: str = "data", batch_size: int = DEFAULT_BATCH_SIZE,
            non_arabic: str = "keep", duplicate_threshold: float = DEFAULT_THRESHOLD,
+           duplicate_window: int = DEFAULT_WINDOW_DAYS,
            fetch: dict | None = None, lock_wait: float = 0.0, workers: int = 1, dask: str | None = None,
            max_failed_share: float = 1.0) -> dict:
     """`sources`: files, directories, globs, WARC archives, URL lists, page/feed/sitemap URLs
     or names from sources.yaml. `non_arabic`: keep pages that are not mostly Arabic (flagged
     by `language`) or quarantine them (reason not_arabic). `duplicate_threshold`: estimated
-    Jaccard similarity from which an article is marked a near-duplicate of an earlier one.
+    Jaccard similarity from which an article is marked a near-duplicate of an earlier one;
+    `duplicate_window`: of one dated (published, else ingested) at most that many days apart.
     `fetch`: FetchPolicy settings (timeouts, limits, per-host rate, allow_private …).
     `lock_wait`: seconds to wait for another run writing to `out` before giving up.
     `workers`: more than 1 runs batches on a local Dask cluster of that many processes;
@@ -74,19 +76,20 @@ def ingest(sources: list[str] = ["seeds/"],  # noqa: B006 - never mutated; the U
     with survivors_frozen(), batch_stages(workers, dask, logger.info) as stages:
         with Store(Path(out), wait=lock_wait) as store:       # one writer per DIR
             # On a cluster batches run while the sources are still walked.
-            inputs = Inputs(sources, Path(out), FetchPolicy.from_settings(fetch), report, batch_size,
+            manifest = Manifest.open(current_version(Path(out)))
+            inputs = Inputs(sources, Path(out), manifest, FetchPolicy.from_settings(fetch), report, batch_size,
                             streamed=stages.in_flight > 1, log=logger.info)
             data_docs = DataDocs(stages, Path(out), run.label, lambda: inputs.batch_count)
-            staging = index = sources_written = None
+            staging = index = None
             progress = Progress(total=None)
             stop_artifact = lambda: None     # noqa: E731
             try:
                 for batch in prepared(stages, inputs.batches(), run, non_arabic, str(site_dir(Path(out))),
                                        taken=data_docs.take):
                     if staging is None:      # begun with the first batch: a run with nothing new changes nothing
-                        staging, index, sources_written = _begin(store, run, duplicate_threshold, logger)
+                        staging, index = _begin(store, run, manifest, duplicate_threshold, duplicate_window, logger)
                         stop_artifact = subscribe(ProgressArtifact(out))
-                    _finish_batch(batch, run, staging, index, sources_written, report, logger)
+                    _finish_batch(batch, run, staging, index, manifest, report, logger)
                     progress.done += len(batch.refs)
                     progress.total = inputs.new_count
                     publish(progress)
@@ -95,12 +98,12 @@ def ingest(sources: list[str] = ["seeds/"],  # noqa: B006 - never mutated; the U
                 assert found is not None      # set when batches() is exhausted
                 if found.rejections:
                     if staging is None:
-                        staging, index, sources_written = _begin(store, run, duplicate_threshold, logger)
-                    _write_early_rejections(inputs.batch_count, found.rejections, run, staging, sources_written,
+                        staging, index = _begin(store, run, manifest, duplicate_threshold, duplicate_window, logger)
+                    _write_early_rejections(inputs.batch_count, found.rejections, run, staging, manifest, index,
                                             report)
                 report.check()                 # before the commit: a run whose counts do not add up is not committed
                 if staging is not None and index is not None:
-                    report.version = Path(commit_task(store, staging, index)).name
+                    report.version = Path(commit_task(store, staging)).name
             except BaseException:
                 stop_artifact()
                 if staging is not None:
@@ -148,30 +151,34 @@ class DataDocs:
         return None if self.handle is None else self.stages.result(self.handle)
 
 
-def _begin(store: Store, run: RunContext, duplicate_threshold: float, logger) -> tuple[Staging, DedupIndex, SourcesWritten]:
-    """The run's staging version (a copy of the current one), the dedup index it carries and
-    which inputs it has rows of."""
+def _begin(store: Store, run: RunContext, manifest: Manifest, duplicate_threshold: float, duplicate_window: int,
+           logger) -> tuple[Staging, DedupIndex]:
+    """The run's staging version (a copy of the current one, which the manifest now
+    describes) and the dedup index it carries."""
     staging = store.begin(run.label)
+    manifest.rebase(staging.path)
     _upgrade_older_files(staging.path, logger)
-    return staging, DedupIndex.load(staging.index_dir, duplicate_threshold), SourcesWritten.of(staging.path)
+    return staging, DedupIndex.open(staging.path, duplicate_threshold, duplicate_window)
 
 
 def _upgrade_older_files(staging: Path, logger) -> None:
+    if schema_is_current(staging):
+        return
     upgraded = upgrade_files(staging / ARTICLES_DIR, ARTICLES) + upgrade_files(staging / QUARANTINE_DIR, QUARANTINE)
     if upgraded:
         logger.info("%d files written by an earlier khabar rewritten with the columns added since", len(upgraded))
 
 
-def _write_early_rejections(batch_no, rejections, run, staging, sources_written, report) -> None:
+def _write_early_rejections(batch_no, rejections, run, staging, manifest, index, report) -> None:
     """Inputs that failed before extraction (a fetch, a feed, a WARC record) get their
     quarantine rows like any batch's."""
     refs = [InputRef(r.source_uri, r.doc_id, 0) for r in rejections]
-    wrote = write_task(ARTICLES.empty_table(), rejections, str(staging.path), run, batch_no, sources_written)
+    wrote = write_task(ARTICLES.empty_table(), rejections, str(staging.path), run, batch_no, manifest, index)
     report.add_stage("write", wrote.stats)
     report.add_batch(refs, ARTICLES.empty_table(), rejections, wrote.items[0])
 
 
-def _finish_batch(batch: BatchState, run, staging, index, sources_written, report, logger) -> None:
+def _finish_batch(batch: BatchState, run, staging, index, manifest, report, logger) -> None:
     """The sequential end of a batch, in batch order: dedup against everything before it, write."""
     batch_no, refs = batch.batch_no, batch.refs
     deduped = dedup_task(index, batch)
@@ -181,11 +188,8 @@ def _finish_batch(batch: BatchState, run, staging, index, sources_written, repor
         if r.reason == "batch_invalid":
             logger.warning("batch %d stopped, nothing of it written: %s", batch_no, r.detail)
             break
-    wrote = write_task(articles, rejections, str(staging.path), run, batch_no, sources_written)
+    wrote = write_task(articles, rejections, str(staging.path), run, batch_no, manifest, index)
     written = wrote.items[0]
-    # Rows of changed pages that did not come back (the page now has fewer articles).
-    for article_id in set(written["removed_ids"]) - set(articles.column("article_id").to_pylist()):
-        index.remove(article_id)
     for stage, stats in deduped.stats.items():
         report.add_stage(stage, stats)
     report.add_stage("write", wrote.stats)

@@ -13,7 +13,7 @@ either way, `batches(found.new, size)` of the whole walk, so the dataset does no
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from pathlib import Path
 
 from prefect.utilities.annotations import quote
@@ -25,7 +25,8 @@ from tasks.fetch import Fetcher, FetchPolicy
 from tasks.raw import RAW_DIR, FetchState
 from tasks.records import BatchState, InputRef
 from tasks.stages import discover_task, fetch_pages
-from tasks.write import known_doc_ids, recorded_rejections
+from tasks.manifest import Manifest
+from tasks.write import recorded_rejections
 
 NOTHING_WRITTEN = {"articles": 0, "quarantine": 0, "replaced": 0}
 
@@ -35,11 +36,12 @@ class Inputs:
     input not in a batch (unchanged, failed), and the run report has the input counts.
     `streamed`: batches go out as the walk finds them (else once it has ended)."""
 
-    def __init__(self, sources: list[str], out: Path, policy: FetchPolicy, report: RunReport, batch_size: int,
-                 streamed: bool, log: Callable[..., None]):
+    def __init__(self, sources: list[str], out: Path, manifest: Manifest, policy: FetchPolicy, report: RunReport,
+                 batch_size: int, streamed: bool, log: Callable[..., None]):
         if batch_size < 1:
             raise ValueError("batch size must be at least 1")
         self.sources, self.out, self.policy, self.report, self.log = list(sources), out, policy, report, log
+        self.manifest = manifest
         self.batch_size, self.streamed = batch_size, streamed
         self.found: Discovery | None = None      # set when the walk and the fetching are done
         self.batch_count: int | None = None      # known then too
@@ -50,7 +52,7 @@ class Inputs:
         return None if self.found is None else len(self.found.new)
 
     def batches(self) -> Iterator[BatchState]:
-        known = known_doc_ids(self.out)
+        known = self.manifest.processed_docs()
         fetcher = Fetcher(self.policy, self.out / RAW_DIR, FetchState(self.out / RAW_DIR))
         walk = Walk(self.sources, known, self.out / RAW_DIR, fetcher)
         sent = 0
@@ -79,12 +81,12 @@ class Inputs:
         # quote() is Prefect's own way to pass an argument as it is; its stubs do not know it.
         self.report.stages["discover"].seconds += discover_task(quote(walk), settled)  # type: ignore[call-overload]
 
-    def _fetch(self, found: Discovery, known: set[str], fetcher: Fetcher) -> None:
+    def _fetch(self, found: Discovery, known: Container[str], fetcher: Fetcher) -> None:
         """URL pages, each fetched into the raw zone (its own task, with retries), then sorted
         into new and unchanged like files."""
         started = time.perf_counter()
         refs, rejections = fetch_pages(fetcher, found.urls)
-        new, unchanged = split_fetched(refs, known | {r.doc_id for r in found.new + found.unchanged})
+        new, unchanged = split_fetched(refs, known, {r.doc_id for r in found.new + found.unchanged})
         found.new += new
         found.unchanged += unchanged
         found.rejections += rejections
@@ -98,7 +100,7 @@ class Inputs:
                  len(found.rejections))
         # Inputs failing exactly as they did in an earlier run are quarantined again in the
         # report, but their rows are already in the dataset: they are not rewritten.
-        recorded = recorded_rejections(self.out, found.rejections)
+        recorded = recorded_rejections(self.manifest, found.rejections)
         if recorded:
             self.report.add_batch([InputRef(r.source_uri, r.doc_id or "", 0) for r in recorded], ARTICLES.empty_table(),
                                   recorded, NOTHING_WRITTEN)

@@ -87,7 +87,7 @@ ARTICLES = pa.schema([
     _field("word_count", pa.int32(), "Words in the body.", False),
     _field("content_hash", pa.string(), "sha256 of title_search and body_search: equal for exact duplicates.", False),
     _field("warnings", pa.list_(pa.string()), "Field-level warning codes: a field the page gave badly was left null and the article kept (title_not_found, title_too_short, title_too_long; title_markup, body_markup: the title or body holds HTML tags or entities, kept as printed; encoding_repaired: the page's text had been decoded wrongly before it reached khabar (UTF-8 read as windows-1252) and was repaired; published_zone_unknown: a publication time printed without a zone, for a publisher with no time zone, read as UTC).", False),
-    _field("duplicate_of", pa.string(), "article_id of the first article seen with the same or nearly the same content (exact hash or MinHash estimate ≥ the run's threshold), else null."),
+    _field("duplicate_of", pa.string(), "article_id of the first article seen with the same or nearly the same content (exact hash at any distance; MinHash estimate ≥ the run's threshold, dated within its window), else null."),
     _field("ingested_at", UTC_TIMESTAMP, "When the run that wrote this row started.", False),
     _field("run_id", pa.string(), "The Prefect flow run id of the run that wrote this row.", False),
     _field("pipeline_version", pa.string(), "khabar version that produced the row.", False),
@@ -111,6 +111,14 @@ QUARANTINE = pa.schema([
     _field("run_id", pa.string(), "The Prefect flow run id.", False),
     _field("pipeline_version", pa.string(), "khabar version that rejected it.", False),
 ])
+
+
+def schema_fingerprint() -> str:
+    """Names and types of both tables' columns, hashed: equal for files with the same columns."""
+    import hashlib
+
+    text = "\n".join(f"{f.name}:{f.type}" for schema in (ARTICLES, QUARANTINE) for f in schema)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def column_doc(schema: pa.Schema, name: str) -> str:

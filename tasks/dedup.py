@@ -3,22 +3,36 @@ form) and near (MinHash signatures of word 3-grams of the search form; LSH bands
 candidates, the estimated Jaccard similarity decides). Duplicates are kept and
 marked: `duplicate_of` is the `article_id` of the first article seen with that content.
 
-The index (article_id, content_hash, MinHash signature) is a Parquet file inside each
-dataset version (store.py), so it changes exactly when the data does and survives crashes
-the same way. `compact` rebuilds it from the data.
+Exact duplicates are found over the whole dataset; near duplicates among articles whose date
+(published, else ingested) lies within `window_days` of the article's own: syndicated copies
+appear within days, and the window is what keeps a run's cost independent of the dataset's
+age. The index lives inside each dataset version (store.py), so it changes exactly when the
+data does and survives crashes the same way:
+
+    index/dedup/month=YYYY-MM/<batch file>.parquet    one entry per article, by the month of
+        its date: article_id, seq (the order articles were first seen in), content_key,
+        MinHash signature, original_seq and duplicate_of (its original), day
+
+A run reads every entry's content key and seq (exact duplicates, which originals are alive),
+and the signatures of the months its articles' windows reach, as batches need them, keeping
+a bounded number of them in memory. A batch's entries are written with its rows.
 """
 from __future__ import annotations
 
+import hashlib
 import time
 import zlib
-from bisect import bisect_right
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tasks.records import StageResult
@@ -27,11 +41,16 @@ NUM_PERM = 128
 SHINGLE_WORDS = 3
 LSH_MARGIN = 0.15
 DEFAULT_THRESHOLD = 0.7     # estimated Jaccard of shingle sets; see the README for how it was chosen
-INDEX_FILE = "dedup.parquet"
+DEFAULT_WINDOW_DAYS = 30    # syndicated copies of a story appear within days of each other
+CACHE_ENTRIES = 250_000     # months of entries kept in memory between batches, at most
+ENTRIES_DIR = "dedup"
+LEGACY_INDEX_FILE = "dedup.parquet"     # khabar ≤ 0.6: the whole index in one file
 INDEX_SCHEMA = pa.schema([
-    ("article_id", pa.string()), ("content_hash", pa.string()), ("signature", pa.binary()),
-    ("duplicate_of", pa.string()),
+    ("article_id", pa.string()), ("seq", pa.int64()), ("content_key", pa.binary(16)),
+    ("signature", pa.binary(NUM_PERM * 4)), ("original_seq", pa.int64()), ("duplicate_of", pa.string()),
+    ("day", pa.date32()),
 ])
+_EPOCH = date(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -60,8 +79,7 @@ class _Hasher:
 class _Bands:
     """LSH band tables as sorted numpy arrays: ~12 bytes per article and band, where a dict
     of sets (datasketch's MinHashLSH) takes ~300, and loading is an array read, not a
-    rebuild. Entries added one at a time (`remember`) wait in a small dict until `flush`
-    merges them in; a batch is merged at once (`merge`)."""
+    rebuild."""
 
     def __init__(self, bands: int, rows: int):
         self.bands, self.rows = bands, rows
@@ -69,7 +87,6 @@ class _Bands:
         self._mix = rng.integers(1, 2**63 - 1, size=rows, dtype=np.uint64) | np.uint64(1)
         self.keys = [np.empty(0, np.uint64) for _ in range(bands)]
         self.positions = [np.empty(0, np.int64) for _ in range(bands)]
-        self._pending: dict[tuple[int, int], list[int]] = {}
 
     def band_keys(self, signatures: np.ndarray) -> np.ndarray:
         """(n, bands) uint64: each band's rows mixed into one number (collisions only add
@@ -78,51 +95,24 @@ class _Bands:
         with np.errstate(over="ignore"):
             return (s * self._mix).sum(axis=2, dtype=np.uint64)
 
-    def add(self, position: int, keys: np.ndarray) -> None:
-        for band, key in enumerate(keys.tolist()):
-            self._pending.setdefault((band, key), []).append(position)
-
     def merge(self, positions: np.ndarray, keys: np.ndarray) -> None:
-        """Adds many entries: (n,) positions and their (n, bands) keys."""
+        """Adds many entries: (n,) positions and their (n, bands) keys, inserted where they
+        belong (one copy of each table, not a re-sort)."""
         for band in range(self.bands):
-            self._insert(band, keys[:, band], positions)
+            order = np.argsort(keys[:, band], kind="stable")
+            at = np.searchsorted(self.keys[band], keys[order, band], "right")
+            self.keys[band] = np.insert(self.keys[band], at, keys[order, band])
+            self.positions[band] = np.insert(self.positions[band], at, positions[order])
 
-    def flush(self) -> None:
-        by_band: list[tuple[list, list]] = [([], []) for _ in range(self.bands)]
-        for (band, key), positions in self._pending.items():
-            by_band[band][0].extend([key] * len(positions))
-            by_band[band][1].extend(positions)
-        self._pending.clear()
-        for band, (keys, positions) in enumerate(by_band):
-            if keys:
-                self._insert(band, np.array(keys, np.uint64), np.array(positions, np.int64))
-
-    def _insert(self, band: int, keys: np.ndarray, positions: np.ndarray) -> None:
-        """New keys sorted and inserted where they belong: one copy of the table, not a re-sort
-        (1,000 keys into a band of a million: 18 ms, where re-sorting took 42)."""
-        order = np.argsort(keys, kind="stable")
-        at = np.searchsorted(self.keys[band], keys[order], "right")
-        self.keys[band] = np.insert(self.keys[band], at, keys[order])
-        self.positions[band] = np.insert(self.positions[band], at, positions[order])
-
-    def shared(self, keys: np.ndarray) -> np.ndarray:
-        """(n,) bool: whether an entry's band keys, already merged, are held by any other
-        entry in some band. Most articles share none: they need no comparison at all."""
-        found = np.zeros(len(keys), bool)
-        for band in range(self.bands):
-            table = self.keys[band]
-            found |= (np.searchsorted(table, keys[:, band], "right") - np.searchsorted(table, keys[:, band], "left")) > 1
-        return found
-
-    def candidates(self, keys: np.ndarray, before: int) -> set[int]:
-        """Positions below `before` sharing a band key with `keys` (one entry's, merged)."""
+    def candidates(self, keys: np.ndarray) -> set[int]:
+        """Positions sharing a band key with `keys` (one entry's (bands,) keys)."""
         found: set[int] = set()
         for band, key in enumerate(keys.tolist()):
             table = self.keys[band]
             lo = np.searchsorted(table, np.uint64(key), "left")
             hi = np.searchsorted(table, np.uint64(key), "right")
-            if hi - lo > 1:
-                found.update(p for p in self.positions[band][lo:hi].tolist() if p < before)
+            if hi > lo:
+                found.update(self.positions[band][lo:hi].tolist())
         return found
 
 
@@ -134,104 +124,186 @@ def _lsh_shape(threshold: float) -> tuple[int, int]:
     return _optimal_param(max(0.05, threshold - LSH_MARGIN), NUM_PERM, 0.2, 0.8)
 
 
-@dataclass
-class DedupIndex:
-    threshold: float = DEFAULT_THRESHOLD
+def content_keys(content_hashes: list[str]) -> np.ndarray:
+    """16 bytes per content hash, what exact duplicates are looked up by."""
+    return np.array([hashlib.blake2b(h.encode(), digest_size=16).digest() for h in content_hashes], dtype="S16")
 
-    def __post_init__(self):
-        self._hasher = shared_hasher()
-        self._bands = _Bands(*_lsh_shape(self.threshold))
-        self._blocks: list[np.ndarray] = []             # signatures, by position, in blocks
-        self._starts: list[int] = []                    # the position each block starts at
-        self.ids: list[str] = []                        # position → article_id (first seen first)
-        self.hashes: list[str] = []
-        self.originals: list[int] = []                  # position → original's position, or -1
-        self.alive: list[bool] = []
-        self.position: dict[str, int] = {}             # live article_id → position
+
+def key_array(keys: np.ndarray) -> pa.Array:
+    """S16 keys as an Arrow binary(16) array (through the buffer: numpy drops trailing zero
+    bytes of its values)."""
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(keys), [None, pa.py_buffer(keys.tobytes())])
+
+
+def entry_days(articles: pa.Table) -> np.ndarray:
+    """Each article's day for the window: its publication date, else the day it was ingested
+    (days since 1970-01-01)."""
+    when = pc.coalesce(articles.column("published_at"), articles.column("ingested_at"))
+    return pc.cast(pc.cast(when, pa.date32()), pa.int32()).to_numpy(zero_copy_only=False).astype(np.int32)
+
+
+def month_of(day: int) -> str:
+    return str(np.datetime64(int(day), "D").astype("datetime64[M]"))
+
+
+def _months_between(first: int, last: int) -> list[str]:
+    start = np.datetime64(int(first), "D").astype("datetime64[M]")
+    end = np.datetime64(int(last), "D").astype("datetime64[M]")
+    return [str(m) for m in np.arange(start, end + np.timedelta64(1, "M"))]
+
+
+class _Entries:
+    """Index entries held in memory in seq order, with their band tables: one month's."""
+
+    def __init__(self, shape: tuple[int, int]):
+        self.bands = _Bands(*shape)
+        self.seq = np.empty(0, np.int64)
+        self.original = np.empty(0, np.int64)
+        self.day = np.empty(0, np.int32)
+        self.keys = np.empty(0, "S16")
+        self.signatures = np.empty((0, NUM_PERM), np.uint32)
+        self.article_ids: list[str] = []
+        self.duplicate_of: list[str | None] = []
 
     def __len__(self) -> int:
-        return len(self.position)
+        return len(self.seq)
 
-    def _signature(self, pos: int) -> np.ndarray:
-        block = bisect_right(self._starts, pos) - 1
-        return self._blocks[block][pos - self._starts[block]]
+    def extend(self, table: pa.Table) -> None:
+        """Entries as INDEX_SCHEMA rows, each seq above those held."""
+        if not table.num_rows:
+            return
+        first = len(self.seq)
+        signatures = _signatures_of(table.column("signature"))
+        self.seq = np.concatenate([self.seq, table.column("seq").to_numpy()])
+        self.original = np.concatenate([self.original, pc.fill_null(table.column("original_seq"), -1).to_numpy()])
+        self.day = np.concatenate([self.day, pc.cast(table.column("day"), pa.int32()).to_numpy().astype(np.int32)])
+        self.keys = np.concatenate([self.keys, _keys_of(table.column("content_key"))])
+        self.signatures = np.concatenate([self.signatures, signatures])
+        self.article_ids += table.column("article_id").to_pylist()
+        self.duplicate_of += table.column("duplicate_of").to_pylist()
+        self.bands.merge(np.arange(first, first + table.num_rows, dtype=np.int64), self.bands.band_keys(signatures))
 
-    def _add_signatures(self, signatures: np.ndarray) -> None:
-        self._starts.append(len(self.ids))
-        self._blocks.append(signatures)
+    def at_seq(self, seq: int) -> int | None:
+        pos = int(np.searchsorted(self.seq, seq))
+        return pos if pos < len(self.seq) and self.seq[pos] == seq else None
+
+
+def _signatures_of(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if not len(array):
+        return np.empty((0, NUM_PERM), np.uint32)
+    data = np.frombuffer(array.buffers()[1], np.uint32)
+    return data[array.offset * NUM_PERM:(array.offset + len(array)) * NUM_PERM].reshape(-1, NUM_PERM).copy()
+
+
+def _keys_of(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if not len(array):
+        return np.empty(0, "S16")
+    data = np.frombuffer(array.buffers()[1], "S16")
+    return data[array.offset:array.offset + len(array)].copy()
+
+
+def entries_dir(index_dir: Path) -> Path:
+    return index_dir / ENTRIES_DIR
+
+
+def month_dir(index_dir: Path, month: str) -> Path:
+    return entries_dir(index_dir) / f"month={month}"
+
+
+def index_files(index_dir: Path, month: str | None = None) -> list[Path]:
+    base = month_dir(index_dir, month) if month else entries_dir(index_dir)
+    return sorted(p for p in base.rglob("*.parquet") if not p.name.startswith(".")) if base.is_dir() else []
+
+
+class DedupIndex:
+    """Which article each new one duplicates. `directory`: the index directory of the run's
+    staging version, read as batches need it and written batch by batch (`write_batch`);
+    None: everything in memory (a single batch, the tests)."""
+
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD, window_days: int = DEFAULT_WINDOW_DAYS,
+                 directory: Path | None = None, cache_entries: int = CACHE_ENTRIES):
+        self.threshold, self.window_days, self.directory = threshold, window_days, directory
+        self.cache_entries = cache_entries
+        self._hasher = shared_hasher()
+        self._shape = _lsh_shape(threshold)
+        self._months: OrderedDict[str, _Entries] = OrderedDict()
+        # Every entry written before this run: content key → seq and month, and the live seqs.
+        self._keys = np.empty(0, "S16")
+        self._key_seq = np.empty(0, np.int64)
+        self._key_month: np.ndarray = np.empty(0, object)
+        self._live = np.empty(0, np.int64)
+        # This run's entries and removals.
+        self._run_keys: dict[bytes, list[tuple[int, str]]] = {}
+        self._run_live: set[int] = set()
+        self._removed: set[int] = set()
+        self._next_seq = 0
+        self._pending: pa.Table | None = None
 
     # -- persistence ---------------------------------------------------------------------
     @classmethod
-    def load(cls, index_dir: Path, threshold: float = DEFAULT_THRESHOLD) -> "DedupIndex":
-        index = cls(threshold=threshold)
-        path = index_dir / INDEX_FILE
-        if not path.is_file():
-            return index
-        table = pq.read_table(path, schema=INDEX_SCHEMA)
-        ids = table.column("article_id").to_pylist()
-        if not ids:
-            return index
-        signatures = np.frombuffer(b"".join(table.column("signature").to_pylist()), np.uint32).reshape(len(ids), NUM_PERM)
-        index._add_signatures(signatures)
-        index.ids, index.hashes = ids, table.column("content_hash").to_pylist()
-        index.position = {a: i for i, a in enumerate(ids)}
-        index.originals = [index.position.get(o, -1) if o else -1 for o in table.column("duplicate_of").to_pylist()]
-        index.alive = [True] * len(ids)
-        index._bands.merge(np.arange(len(ids), dtype=np.int64), index._bands.band_keys(signatures))
+    def open(cls, version: Path, threshold: float = DEFAULT_THRESHOLD, window_days: int = DEFAULT_WINDOW_DAYS,
+             cache_entries: int = CACHE_ENTRIES) -> "DedupIndex":
+        """The index of a (staging) version: its entries' keys read, nothing else yet."""
+        directory = version / "index"
+        index = cls(threshold, window_days, directory=directory, cache_entries=cache_entries)
+        if (directory / LEGACY_INDEX_FILE).is_file():
+            _convert_legacy(version)
+        keys, seqs, months = [], [], []
+        for path in index_files(directory):
+            table = pq.ParquetFile(path).read(columns=["content_key", "seq"])
+            keys.append(_keys_of(table.column("content_key")))
+            seqs.append(table.column("seq").to_numpy())
+            months.append(np.full(table.num_rows, path.parent.name.split("=", 1)[1], object))
+        if keys:
+            all_keys, all_seqs = np.concatenate(keys), np.concatenate(seqs)
+            order = np.argsort(all_keys, kind="stable")
+            index._keys, index._key_seq = all_keys[order], all_seqs[order]
+            index._key_month = np.concatenate(months)[order]
+            index._live = np.sort(all_seqs)
+            index._next_seq = int(index._live[-1]) + 1 if len(index._live) else 0
         return index
 
-    def save(self, index_dir: Path) -> Path:
-        from tasks.write import atomic_write_table
+    def __len__(self) -> int:
+        """Entries alive: written before, or added by this run, and not removed."""
+        return len(self._live) + len(self._run_live) - len(self._removed)
 
-        live = [p for p, alive in enumerate(self.alive) if alive]
-        signatures = np.concatenate(self._blocks)[live] if live else np.empty((0, NUM_PERM), np.uint32)
-        table = pa.table({
-            "article_id": [self.ids[p] for p in live],
-            "content_hash": [self.hashes[p] for p in live],
-            "signature": [row.tobytes() for row in signatures],
-            "duplicate_of": [self.ids[self.originals[p]] if self.originals[p] >= 0 else None for p in live],
-        }, schema=INDEX_SCHEMA)
-        return atomic_write_table(table, index_dir / INDEX_FILE)
+    @property
+    def months_held(self) -> list[str]:
+        """The months whose entries are in memory now."""
+        return list(self._months)
+
+    def _alive(self, seq: int) -> bool:
+        if seq < 0 or seq in self._removed:
+            return False
+        if seq in self._run_live:
+            return True
+        at = int(np.searchsorted(self._live, seq))
+        return at < len(self._live) and self._live[at] == seq
+
+    def _month(self, month: str, keep: set[str]) -> _Entries:
+        """One month's entries, read from the index files on first use; months not in `keep`
+        leave memory first when the cache is full."""
+        if month in self._months:
+            self._months.move_to_end(month)
+            return self._months[month]
+        entries = _Entries(self._shape)
+        if self.directory is not None:
+            tables = [pq.ParquetFile(p).read() for p in index_files(self.directory, month)]
+            if tables:
+                entries.extend(pa.concat_tables(tables).cast(INDEX_SCHEMA).sort_by("seq"))
+        self._months[month] = entries
+        if self.directory is not None:
+            held = sum(len(e) for e in self._months.values())
+            for name in list(self._months):
+                if held <= self.cache_entries:
+                    break
+                if name not in keep:
+                    held -= len(self._months.pop(name))
+        return entries
 
     # -- use ---------------------------------------------------------------------------
-    def _append(self, article_id: str, content_hash: str, original: int) -> int:
-        self.remove(article_id)
-        pos = len(self.ids)
-        self.ids.append(article_id)
-        self.hashes.append(content_hash)
-        self.originals.append(original)
-        self.alive.append(True)
-        self.position[article_id] = pos
-        return pos
-
-    def remember(self, article_id: str, content_hash: str, search_text: str, duplicate_of: str | None) -> None:
-        """Add an article whose `duplicate_of` is already known (rebuilding from the data)."""
-        original = self.position.get(duplicate_of, -1) if duplicate_of else -1
-        signature = self._hasher.signature(search_text).reshape(1, -1)
-        self._add_signatures(signature)
-        pos = self._append(article_id, content_hash, original)
-        self._bands.add(pos, self._bands.band_keys(signature)[0])
-        if len(self._bands._pending) > 50_000:
-            self._bands.flush()
-
-    def remove(self, article_id: str) -> None:
-        """Forget an article (its page changed or is gone), so it cannot be its own original."""
-        pos = self.position.pop(article_id, None)
-        if pos is not None:
-            self.alive[pos] = False
-
-    def _original(self, pos: int, keys: np.ndarray, content_hash: str, signature: np.ndarray) -> int:
-        """The position of the first-seen live article that the one at `pos` duplicates,
-        exactly or nearly, among those before it; -1 for none."""
-        best = -1
-        for other in sorted(self._bands.candidates(keys, before=pos)):
-            if not self.alive[other]:
-                continue
-            if self.hashes[other] == content_hash or float(np.mean(self._signature(other) == signature)) >= self.threshold:
-                root = self.originals[other] if self.originals[other] >= 0 and self.alive[self.originals[other]] else other
-                best = root if best < 0 else min(best, root)
-        return best
-
     def mark(self, table: pa.Table, signatures: np.ndarray | None = None) -> tuple[pa.Table, int]:
         """`table` with `duplicate_of` set for each row (rows taken in order: each is compared
         with everything before it, earlier rows of the batch included), and the number marked.
@@ -240,25 +312,174 @@ class DedupIndex:
             return table, 0
         if signatures is None:
             signatures = fingerprints(table, self._hasher)
-        # The whole batch joins the band tables first, at the positions its rows will take;
-        # a row's candidates are then limited to positions before its own. Rows whose band
-        # keys no other entry holds (nearly all) are new without any comparison.
-        self._bands.flush()
-        first = len(self.ids)
-        keys = self._bands.band_keys(signatures)
-        self._bands.merge(np.arange(first, first + table.num_rows, dtype=np.int64), keys)
-        self._add_signatures(signatures)
-        shared = self._bands.shared(keys).tolist()
-        marks = []
-        for row, (article_id, content_hash) in enumerate(zip(table.column("article_id").to_pylist(),
-                                                              table.column("content_hash").to_pylist())):
-            self.remove(article_id)       # a changed page is compared with others, not with itself
-            best = self._original(first + row, keys[row], content_hash, signatures[row]) if shared[row] else -1
-            self._append(article_id, content_hash, best)
-            marks.append(self.ids[best] if best >= 0 else None)
+        n = table.num_rows
+        ids = table.column("article_id").to_pylist()
+        keys = content_keys(table.column("content_hash").to_pylist())
+        days = entry_days(table)
+        first = self._next_seq
+        seqs = np.arange(first, first + n, dtype=np.int64)
+        replaced = set(ids)      # their earlier entries go with their rows: a changed page is not its own duplicate
+        window = self.window_days
+        months = set()
+        for day in days.tolist():
+            months.update(_months_between(day - window, day + window))
+        # The batch's own rows, in band tables of their own: a row looks at the rows before it.
+        batch = _Entries(self._shape)
+        batch_keys = batch.bands.band_keys(signatures)
+        batch.bands.merge(np.arange(n, dtype=np.int64), batch_keys)
+        roots: list[tuple[int, str] | None] = []
+        for row in range(n):
+            day, key, signature = int(days[row]), keys[row], signatures[row]
+            found: list[tuple[int, str]] = []
+            for month in sorted(m for m in months if m in _months_between(day - window, day + window)):
+                entries = self._month(month, months)
+                for pos in entries.bands.candidates(batch_keys[row]):
+                    if (abs(int(entries.day[pos]) - day) <= window and entries.article_ids[pos] not in replaced
+                            and (entries.keys[pos] == key
+                                 or float(np.mean(entries.signatures[pos] == signature)) >= self.threshold)):
+                        found.append(self._root(int(entries.seq[pos]), int(entries.original[pos]),
+                                                entries.article_ids[pos], entries.duplicate_of[pos], replaced))
+            found += self._exact(key, replaced)
+            for other in batch.bands.candidates(batch_keys[row]):
+                if other < row and abs(int(days[other]) - day) <= window and (
+                        keys[other] == key or float(np.mean(signatures[other] == signature)) >= self.threshold):
+                    found.append(roots[other] or (int(seqs[other]), ids[other]))
+            roots.append(min(found) if found else None)
+        marks = [r[1] if r else None for r in roots]
         at = table.schema.get_field_index("duplicate_of")
         table = table.set_column(at, table.schema.field(at), pa.array(marks, type=pa.string()))
+        self._add(pa.table({
+            "article_id": ids, "seq": seqs, "content_key": key_array(keys),
+            "signature": pa.array([s.tobytes() for s in signatures], pa.binary(NUM_PERM * 4)),
+            "original_seq": pa.array([r[0] if r else None for r in roots], pa.int64()),
+            "duplicate_of": pa.array(marks, pa.string()),
+            "day": pa.array(days, pa.int32()).cast(pa.date32()),
+        }, schema=INDEX_SCHEMA))
         return table, sum(m is not None for m in marks)
+
+    def _root(self, seq: int, original: int, article_id: str, duplicate_of: str | None,
+              replaced: set[str]) -> tuple[int, str]:
+        """The first-seen article an entry stands for: its original while that is alive (and
+        not being replaced)."""
+        if original >= 0 and duplicate_of and duplicate_of not in replaced and self._alive(original):
+            return original, duplicate_of
+        return seq, article_id
+
+    def _exact(self, key: bytes, replaced: set[str]) -> list[tuple[int, str]]:
+        """Entries with the same content key anywhere in the dataset."""
+        lo, hi = np.searchsorted(self._keys, key, "left"), np.searchsorted(self._keys, key, "right")
+        hits = [(int(s), str(m)) for s, m in zip(self._key_seq[lo:hi], self._key_month[lo:hi])]
+        hits += self._run_keys.get(bytes(key), [])
+        found = []
+        for seq, month in hits:
+            entry = self._entry(month, seq) if self._alive(seq) else None
+            if entry is not None and entry[2] not in replaced:
+                found.append(self._root(*entry, replaced))
+        return found
+
+    def _entry(self, month: str, seq: int) -> tuple[int, int, str, str | None] | None:
+        """(seq, original_seq, article_id, duplicate_of) of one entry: from the months held,
+        else from its month's files (the row groups whose seq statistics hold it)."""
+        if month in self._months:
+            entries = self._months[month]
+            pos = entries.at_seq(seq)
+            return None if pos is None else (seq, int(entries.original[pos]), entries.article_ids[pos],
+                                             entries.duplicate_of[pos])
+        if self.directory is None:
+            return None
+        import pyarrow.dataset as ds
+
+        files = [str(p) for p in index_files(self.directory, month)]
+        rows = ds.dataset(files, format="parquet").to_table(
+            columns=["seq", "original_seq", "article_id", "duplicate_of"], filter=pc.field("seq") == seq).to_pylist()
+        if not rows:
+            return None
+        r = rows[0]
+        return seq, -1 if r["original_seq"] is None else r["original_seq"], r["article_id"], r["duplicate_of"]
+
+    def _add(self, entries: pa.Table) -> None:
+        """A marked batch's entries join the months held (and wait to be written)."""
+        self._next_seq += entries.num_rows
+        months = [month_of(d) for d in pc.cast(entries.column("day"), pa.int32()).to_pylist()]
+        for seq, month, key in zip(entries.column("seq").to_pylist(), months,
+                                   _keys_of(entries.column("content_key")).tolist()):
+            self._run_live.add(seq)
+            self._run_keys.setdefault(key, []).append((seq, month))
+        by_month = pa.array(months)
+        for month in sorted(set(months)):
+            rows = entries.filter(pc.equal(by_month, month))
+            if month in self._months:
+                self._months[month].extend(rows)
+            elif self.directory is None:
+                self._month(month, set()).extend(rows)
+        if self.directory is not None:
+            self._pending = entries if self._pending is None else pa.concat_tables([self._pending, entries])
+
+    def write_batch(self, name: str, removed: Sequence[tuple[str, int]] = ()) -> list[Path]:
+        """The entries of the articles a batch wrote go into its index files (`name`, one per
+        month); `removed`: (article_id, day) of the rows it replaced, whose earlier entries
+        are dropped from the files holding them."""
+        assert self.directory is not None, "an index in memory has no files"
+        pending, self._pending = self._pending, None
+        self._forget(self.directory, removed)
+        return _write_by_month(pending, self.directory, name) if pending is not None else []
+
+    def _forget(self, directory: Path, removed: Sequence[tuple[str, int]]) -> None:
+        from tasks.write import atomic_write_table
+
+        by_month: dict[str, set[str]] = {}
+        for article_id, day in removed:
+            by_month.setdefault(month_of(day), set()).add(article_id)
+        for month, article_ids in sorted(by_month.items()):
+            wanted = pa.array(sorted(article_ids))
+            for path in index_files(directory, month):
+                table = pq.ParquetFile(path).read()
+                hit = pc.is_in(table.column("article_id"), value_set=wanted)
+                if not pc.any(hit).as_py():
+                    continue
+                self._removed.update(table.filter(hit).column("seq").to_pylist())
+                rest = table.filter(pc.invert(hit))
+                if rest.num_rows:
+                    atomic_write_table(rest, path)
+                else:
+                    path.unlink()
+            self._months.pop(month, None)      # read again when needed, without what went
+
+
+def _convert_legacy(version: Path) -> None:
+    """The one-file index of khabar ≤ 0.6 rewritten as month files: its order is the seq, the
+    articles give each entry its day."""
+    from tasks.write import dataset_files
+
+    index_dir = version / "index"
+    legacy = pq.read_table(index_dir / LEGACY_INDEX_FILE)
+    dated: dict[str, int] = {}
+    for path in dataset_files(version / "articles"):
+        t = pq.ParquetFile(path).read(columns=["article_id", "published_at", "ingested_at"])
+        dated.update(zip(t.column("article_id").to_pylist(), entry_days(t).tolist()))
+    ids = legacy.column("article_id").to_pylist()
+    seq_of = {a: i for i, a in enumerate(ids)}
+    keep = pa.array([i for i, a in enumerate(ids) if a in dated], pa.int64())
+    kept = legacy.take(keep)
+    table = pa.table({
+        "article_id": kept.column("article_id"), "seq": keep,
+        "content_key": key_array(content_keys(kept.column("content_hash").to_pylist())),
+        "signature": kept.column("signature").cast(pa.binary(NUM_PERM * 4)),
+        "original_seq": pa.array([seq_of.get(o) if o else None for o in kept.column("duplicate_of").to_pylist()],
+                                 pa.int64()),
+        "duplicate_of": kept.column("duplicate_of"),
+        "day": pa.array([dated[a] for a in kept.column("article_id").to_pylist()], pa.int32()).cast(pa.date32()),
+    }, schema=INDEX_SCHEMA)
+    _write_by_month(table, index_dir, "part-legacy.parquet")
+    (index_dir / LEGACY_INDEX_FILE).unlink()
+
+
+def _write_by_month(entries: pa.Table, index_dir: Path, name: str) -> list[Path]:
+    from tasks.write import atomic_write_table
+
+    months = pa.array([month_of(d) for d in pc.cast(entries.column("day"), pa.int32()).to_pylist()])
+    return [atomic_write_table(entries.filter(pc.equal(months, month)).sort_by("seq"), month_dir(index_dir, month) / name)
+            for month in sorted(set(months.to_pylist()))]
 
 
 def search_texts(table: pa.Table) -> list[str]:
@@ -295,18 +516,44 @@ def dedup_batch(index: DedupIndex, articles: pa.Table, signatures: np.ndarray | 
     return result
 
 
-def rebuild_index(articles_dir: Path, threshold: float) -> DedupIndex:
-    """The duplicate index from the data: originals first (earliest ingested first), each
-    row's `duplicate_of` kept as the data says it."""
+def rebuild_index(version: Path) -> int:
+    """The duplicate index of a version from its rows, one article file at a time: originals
+    first (earliest ingested first), each row's `duplicate_of` kept as the data says it.
+    Returns the number of entries."""
+    import shutil
+
     from tasks.write import dataset_files
 
-    columns = ["article_id", "content_hash", "title_search", "body_search", "duplicate_of", "ingested_at"]
-    entries: list[tuple] = []
-    for path in dataset_files(articles_dir):
-        t = pq.ParquetFile(path).read(columns=columns)
-        entries += zip(*(t.column(c).to_pylist() for c in columns))
-    entries.sort(key=lambda e: (e[4] is not None, e[5], e[0]))
-    index = DedupIndex(threshold=threshold)
-    for article_id, content_hash, title, body, duplicate_of, _ in entries:
-        index.remember(article_id, content_hash, f"{title}\n{body}", duplicate_of)
-    return index
+    index_dir = version / "index"
+    shutil.rmtree(entries_dir(index_dir), ignore_errors=True)
+    (index_dir / LEGACY_INDEX_FILE).unlink(missing_ok=True)
+    files = dataset_files(version / "articles")
+    order_columns = ["article_id", "duplicate_of", "ingested_at"]
+    parts = []
+    for number, path in enumerate(files):
+        t = pq.ParquetFile(path).read(columns=order_columns)
+        parts.append(t.append_column("file", pa.array(np.full(t.num_rows, number, np.int32))))
+    if not parts:
+        return 0
+    order = pa.concat_tables(parts)
+    order = order.append_column("is_copy", pc.is_valid(order.column("duplicate_of")))
+    order = order.sort_by([("is_copy", "ascending"), ("ingested_at", "ascending"), ("article_id", "ascending")])
+    order = order.append_column("seq", pa.array(np.arange(order.num_rows, dtype=np.int64)))
+    order = order.append_column("original_seq", pc.take(order.column("seq"), pc.index_in(
+        order.column("duplicate_of"), value_set=order.column("article_id"))))
+    order = order.sort_by("file").select(["article_id", "file", "seq", "original_seq"])
+    bounds = np.searchsorted(order.column("file").to_numpy(), np.arange(len(files) + 1))
+    for number, path in enumerate(files):
+        rows = pq.ParquetFile(path).read(columns=["article_id", "content_hash", "title_search", "body_search",
+                                                  "duplicate_of", "published_at", "ingested_at"])
+        mine = order.slice(bounds[number], bounds[number + 1] - bounds[number])
+        at = pc.index_in(rows.column("article_id"), value_set=mine.column("article_id"))
+        entries = pa.table({
+            "article_id": rows.column("article_id"), "seq": pc.take(mine.column("seq"), at),
+            "content_key": key_array(content_keys(rows.column("content_hash").to_pylist())),
+            "signature": pa.array([s.tobytes() for s in fingerprints(rows)], pa.binary(NUM_PERM * 4)),
+            "original_seq": pc.take(mine.column("original_seq"), at), "duplicate_of": rows.column("duplicate_of"),
+            "day": pa.array(entry_days(rows), pa.int32()).cast(pa.date32()),
+        }, schema=INDEX_SCHEMA)
+        _write_by_month(entries, index_dir, f"part-rebuilt-{number:06d}.parquet")
+    return order.num_rows

@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Container, Iterable, Iterator
 
 
 from tasks.records import InputRef, Rejection, input_rejection, uri_of_path
@@ -93,16 +93,18 @@ class _Walker:
     URL. A URL's newest capture is known only at the end of the walk (keep_newest_captures),
     and pages behind URLs are fetched after the walk and come after every page found."""
 
-    def __init__(self, known_doc_ids: set[str], raw_dir: Path | None, fetcher=None, max_bytes: int = 50 * 2**20):
+    def __init__(self, known_doc_ids: Container[str], raw_dir: Path | None, fetcher=None,
+                 max_bytes: int = 50 * 2**20):
         self.found = Discovery()
-        self.seen_ids = set(known_doc_ids)
+        self.known_ids = known_doc_ids            # processed by earlier runs
+        self.seen_ids: set[str] = set()           # found by this walk
         self.seen: set[str] = set()
         self.raw_dir, self.fetcher, self.max_bytes = raw_dir, fetcher, max_bytes
         self.settled, self.settling = 0, True
 
     def add_ref(self, ref: InputRef, settled: bool = True) -> None:
         """`settled`: no capture found later can replace it (a page file, not a URL's capture)."""
-        if ref.doc_id in self.seen_ids:
+        if ref.doc_id in self.seen_ids or ref.doc_id in self.known_ids:
             self.found.unchanged.append(ref)
             return
         self.seen_ids.add(ref.doc_id)
@@ -238,7 +240,7 @@ class Walk:
     """A walk of the sources that can stop and go on: a run hands the first pages it finds to
     the workers while the rest is still to be walked."""
 
-    def __init__(self, sources: list[str], known_doc_ids: set[str], raw_dir: Path | None = None, fetcher=None):
+    def __init__(self, sources: list[str], known_doc_ids: Container[str], raw_dir: Path | None = None, fetcher=None):
         self._walker = _Walker(known_doc_ids, raw_dir, fetcher)
         self._steps = (step for source in sources for step in self._walker.source(source))
         self.ended = False
@@ -263,7 +265,7 @@ class Walk:
 _ENDED = object()
 
 
-def discover(sources: list[str], known_doc_ids: set[str], raw_dir: Path | None = None, fetcher=None) -> Discovery:
+def discover(sources: list[str], known_doc_ids: Container[str], raw_dir: Path | None = None, fetcher=None) -> Discovery:
     """Every document of every source, once; those whose bytes were already processed (in
     an earlier run, or earlier in this one) are `unchanged`. Pages behind URLs (URL lists,
     feeds, sitemaps) are listed in `urls` for the fetch stage."""
@@ -305,13 +307,15 @@ def _capture_time(ref: InputRef) -> datetime:
     return ref.fetched_at or datetime.min.replace(tzinfo=timezone.utc)
 
 
-def split_fetched(refs: list[InputRef], known_doc_ids: set[str]) -> tuple[list[InputRef], list[InputRef]]:
-    """Fetched pages into (new, unchanged): a 304 or the same bytes as before is unchanged."""
+def split_fetched(refs: list[InputRef], known_doc_ids: Container[str],
+                  seen: Iterable[str] = ()) -> tuple[list[InputRef], list[InputRef]]:
+    """Fetched pages into (new, unchanged): a 304 or the same bytes as before (processed by an
+    earlier run, or `seen` in this one) is unchanged."""
     new: list[InputRef] = []
     unchanged: list[InputRef] = []
-    seen = set(known_doc_ids)
+    seen = set(seen)
     for ref in refs:
-        (unchanged if ref.doc_id in seen else new).append(ref)
+        (unchanged if ref.doc_id in seen or ref.doc_id in known_doc_ids else new).append(ref)
         seen.add(ref.doc_id)
     return new, unchanged
 

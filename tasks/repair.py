@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tasks.dedup import DEFAULT_THRESHOLD, rebuild_index
+from tasks.dedup import rebuild_index
+from tasks.manifest import build as build_manifest
 from tasks.store import TABLES, Store, damaged_files
 
 DAMAGED_DIR = "damaged"
@@ -27,7 +28,7 @@ class Repaired:
     set_aside: list[tuple[Path, str]]   # (where a file went, why: unreadable, or a sibling of one)
 
 
-def repair(root: Path, threshold: float = DEFAULT_THRESHOLD) -> Repaired:
+def repair(root: Path) -> Repaired:
     store = Store(root).open(check=False)
     try:
         label = "repair-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
@@ -50,7 +51,8 @@ def repair(root: Path, threshold: float = DEFAULT_THRESHOLD) -> Repaired:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.rename(path, target)      # a hard link of the version's file: its bytes stay as found
                 moved.append((target, reason))
-            rebuild_index(staging.table("articles"), threshold).save(staging.index_dir)
+            rebuild_index(staging.path)
+            build_manifest(staging.path)             # the inputs of what went aside are no longer known
             return Repaired(store.commit(staging), moved)
         except BaseException:
             store.abandon(staging)

@@ -20,7 +20,8 @@ from tasks.records import (BatchState, InputRef, Rejection, RunContext, StageRes
                            input_rejection)
 from tasks.strip import strip_batch
 from tasks.validate import validate_batch
-from tasks.write import SourcesWritten, write_batch
+from tasks.manifest import Manifest
+from tasks.write import part_name, write_batch
 
 
 @task(name="discover", cache_policy=NO_CACHE)
@@ -94,9 +95,13 @@ def dedup_task(index: DedupIndex, batch: BatchState) -> BatchState:
 
 @task(name="write", cache_policy=NO_CACHE, task_run_name="write-batch-{batch_no}")
 def write_task(articles: pa.Table, rejections: list[Rejection], staging: str, run: RunContext,
-               batch_no: int = 0, sources_written: SourcesWritten | None = None) -> StageResult:
+               batch_no: int = 0, manifest: Manifest | None = None,
+               index: DedupIndex | None = None) -> StageResult:
+    """The batch's rows, and its articles' entries in the duplicate index (`index`)."""
     started = time.perf_counter()
-    written = write_batch(articles, rejections, Path(staging), run, batch_no, sources_written)
+    written = write_batch(articles, rejections, Path(staging), run, batch_no, manifest)
+    if index is not None:
+        index.write_batch(part_name(run, batch_no), [(a, d) for a, d in written["removed"] if d is not None])
     return StageResult(items=[written], stats=StageStats(seconds=time.perf_counter() - started))
 
 

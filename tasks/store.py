@@ -5,6 +5,7 @@ pandas, DuckDB, Polars) only ever see the state a completed run left.
     DIR/quarantine  -> current/quarantine
     DIR/current     -> .versions/v000042      (swapped by one rename per run)
     DIR/.versions/v000042/{articles,quarantine,index}/…
+    DIR/.versions/v000042/index/files.parquet  (every file of the version and its size)
     DIR/.versions/.staging-<run>/…            (the run being written; never read as data)
     DIR/.lock                                 (one writer at a time)
 
@@ -13,6 +14,10 @@ then its batches add files and replace (never modify) files whose rows they chan
 renames the staging directory to the next version and swaps `current` with an atomic
 rename. A crash before that swap leaves `current` as it was; leftovers are swept by the
 next run. The previous version is kept one run longer for readers still reading it.
+
+The file list written at commit lets a run check the version it starts from with one stat
+per file (a cut or truncated file has another size), and skip the schema upgrade when the
+version was written with the columns of this khabar, instead of reading every file's footer.
 """
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ from tasks.write import fsync_dir as _fsync_dir, keep_schema_files
 VERSIONS, CURRENT, LOCK = ".versions", "current", ".lock"
 TABLES = ("articles", "quarantine")
 INDEX = "index"
+FILE_LIST = "files.parquet"
 _VERSION = re.compile(r"^v(\d{6,})$")
 KEEP_VERSIONS = 2          # the current one and the one before it
 
@@ -60,6 +66,41 @@ def damaged_files(version: Path, read_all: bool = False) -> list[tuple[Path, str
         except Exception as e:  # pyarrow raises several kinds on a bad file
             damaged.append((path, f"{type(e).__name__}: {e}"[:200]))
     return damaged
+
+
+def _list_files(version: Path) -> None:
+    """Every file of the version with its size, and the schema it was written with."""
+    import pyarrow as pa
+
+    from schemas.tables import schema_fingerprint
+    from tasks.write import atomic_write_table
+
+    files = sorted(p for p in version.rglob("*.parquet") if not p.name.startswith(".") and p.name != FILE_LIST)
+    table = pa.table({"path": [str(p.relative_to(version)) for p in files],
+                      "size": pa.array([p.stat().st_size for p in files], pa.int64())})
+    table = table.replace_schema_metadata({b"khabar_schema": schema_fingerprint().encode()})
+    atomic_write_table(table, version / INDEX / FILE_LIST)
+
+
+def listed_files(version: Path) -> tuple[dict[str, int], str] | None:
+    """The version's file list (relative path → size) and schema fingerprint; None when it
+    has none (written by khabar ≤ 0.6) or it cannot be read."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(version / INDEX / FILE_LIST)
+    except (OSError, ValueError):       # missing, or damaged: the footers are read instead
+        return None
+    schema = (table.schema.metadata or {}).get(b"khabar_schema", b"").decode()
+    return dict(zip(table.column("path").to_pylist(), table.column("size").to_pylist())), schema
+
+
+def schema_is_current(version: Path) -> bool:
+    """Whether every file of the version has this khabar's columns (its file list says so)."""
+    from schemas.tables import schema_fingerprint
+
+    listed = listed_files(version)
+    return listed is not None and listed[1] == schema_fingerprint()
 
 
 def _versions(root: Path) -> list[tuple[int, Path]]:
@@ -163,7 +204,19 @@ class Store:
 
     def _check_current(self) -> None:
         current = current_version(self.root)
-        damaged = damaged_files(current) if current is not None else []
+        if current is None:
+            return
+        listed = listed_files(current)
+        if listed is None:
+            damaged = damaged_files(current)
+        else:
+            damaged = []
+            for relative, size in sorted(listed[0].items()):
+                path = current / relative
+                found = path.stat().st_size if path.exists() else None
+                if found != size:
+                    damaged.append((path, f"{found} bytes where {size} were written" if found is not None
+                                    else "missing"))
         if damaged:
             path, reason = damaged[0]
             more = f" and {len(damaged) - 1} more" if len(damaged) > 1 else ""
@@ -233,6 +286,7 @@ class Store:
     def commit(self, staging: Staging) -> Path:
         """Make the staged version the current one, in one atomic rename."""
         keep_schema_files(staging.path)
+        _list_files(staging.path)
         versions = _versions(self.root)
         number = versions[-1][0] + 1 if versions else 1
         for dirpath, _, _ in os.walk(staging.path):

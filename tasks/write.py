@@ -20,8 +20,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from schemas.tables import ARTICLES, PARTITION_COLUMN, PIPELINE_VERSION, QUARANTINE, UNKNOWN_MONTH, code_commit
+from tasks.dedup import entry_days
 from tasks.faults import crash_point
-from tasks.records import RETRIED_REASONS, Rejection, RunContext
+from tasks.manifest import Manifest, batch_rows
+from tasks.records import Rejection, RunContext
 
 ARTICLES_DIR, QUARANTINE_DIR, REPORTS_DIR = "articles", "quarantine", "reports"
 COMPRESSION = "zstd"
@@ -65,24 +67,6 @@ def dataset_files(dataset_dir: Path) -> list[Path]:
     return sorted(p for p in dataset_dir.rglob("*.parquet") if not p.name.startswith((".", "_")))
 
 
-def read_column(dataset_dir: Path, column: str) -> set[str]:
-    values: set[str] = set()
-    for path in dataset_files(dataset_dir):
-        values.update(v for v in pq.ParquetFile(path).read(columns=[column]).column(column).to_pylist() if v)
-    return values
-
-
-def known_doc_ids(out_dir: Path) -> set[str]:
-    """Every input already processed: it left article rows or quarantine rows, except rows
-    whose reason asks for another try (records.RETRIED_REASONS)."""
-    known = read_column(out_dir / ARTICLES_DIR, "doc_id")
-    for path in dataset_files(out_dir / QUARANTINE_DIR):
-        table = pq.ParquetFile(path).read(columns=["doc_id", "reason"])
-        known.update(d for d, r in zip(table.column("doc_id").to_pylist(), table.column("reason").to_pylist())
-                     if d and r not in RETRIED_REASONS)
-    return known
-
-
 def upgrade_files(dataset_dir: Path, schema: pa.Schema) -> list[Path]:
     """Files an older khabar wrote lack the columns added since: rewritten with them (null),
     in the schema's order, so every file of a dataset has one schema and a reader that takes
@@ -105,28 +89,37 @@ def upgrade_files(dataset_dir: Path, schema: pa.Schema) -> list[Path]:
     return upgraded
 
 
-def recorded_rejections(out_dir: Path, rejections: list[Rejection]) -> list[Rejection]:
+def recorded_rejections(manifest: Manifest, rejections: list[Rejection]) -> list[Rejection]:
     """Those of `rejections` the dataset already holds, word for word (same input, stage,
     reason and detail): a link still pointing out, a URL still 404. Writing them again would
-    only restamp the rows, and a rerun on the same input must change nothing."""
-    if not rejections:
-        return []
+    only restamp the rows, and a rerun on the same input must change nothing. Only the
+    quarantine files holding rows of these inputs are read."""
     key_columns = ["source_uri", "stage", "reason", "detail"]
     recorded: set[tuple] = set()
-    for path in dataset_files(out_dir / QUARANTINE_DIR):
-        table = pq.ParquetFile(path).read(columns=key_columns)
-        recorded.update(zip(*(table.column(c).to_pylist() for c in key_columns)))
+    files = {f for fs in manifest.holding(r.source_uri for r in rejections).values() for f in fs
+             if f.parent.name == QUARANTINE_DIR}
+    for path in sorted(files):
+        if path.is_file():
+            table = pq.ParquetFile(path).read(columns=key_columns)
+            recorded.update(zip(*(table.column(c).to_pylist() for c in key_columns)))
     return [r for r in rejections if (r.source_uri, r.stage, r.reason, r.detail) in recorded]
 
 
-def drop_rows_of_sources(dataset_dir: Path, source_uris: set[str], keep: frozenset[Path] | set[Path] = frozenset()) -> list[str]:
-    """Remove earlier rows of inputs that are written again (their content changed); return
-    the article_ids removed (empty strings for quarantine rows without one)."""
-    removed: list[str] = []
-    if not source_uris:
+def drop_rows_of_sources(dataset_dir: Path, earlier: dict[str, list[Path] | None],
+                         keep: frozenset[Path] | set[Path] = frozenset()) -> list[tuple[str, int | None]]:
+    """Remove earlier rows of inputs that are written again (their content changed): `earlier`
+    maps each to the files holding its rows (None: look in every file). Returns the
+    (article_id, dedup day) of each article row removed; ("", None) for quarantine rows."""
+    removed: list[tuple[str, int | None]] = []
+    if not earlier:
         return removed
-    wanted = pa.array(sorted(source_uris))
-    for path in dataset_files(dataset_dir):
+    wanted = pa.array(sorted(earlier))
+    if any(files is None for files in earlier.values()):
+        candidates = dataset_files(dataset_dir)
+    else:
+        candidates = sorted({f for files in earlier.values() for f in files or ()
+                             if f.is_file() and f.is_relative_to(dataset_dir)})
+    for path in candidates:
         if path in keep:
             continue
         # Most files hold none of them: the one column tells, the rest is read only on a hit.
@@ -135,39 +128,15 @@ def drop_rows_of_sources(dataset_dir: Path, source_uris: set[str], keep: frozens
             continue
         table = pq.ParquetFile(path).read()
         hit = pc.is_in(table.column("source_uri"), value_set=wanted)
-        removed += [a or "" for a in table.filter(hit).column("article_id").to_pylist()]
+        gone = table.filter(hit)
+        days = entry_days(gone).tolist() if "published_at" in gone.column_names else [None] * gone.num_rows
+        removed += [(a or "", d) for a, d in zip(gone.column("article_id").to_pylist(), days)]
         rest = table.filter(pc.invert(hit))
         if rest.num_rows:
             atomic_write_table(rest, path)
         else:
             path.unlink()
     return removed
-
-
-class SourcesWritten:
-    """Which inputs may have rows in a dataset (articles or quarantine), by a hash of their
-    source URI, so that a batch looks for earlier rows of its inputs to replace only when one
-    of them may have some: a changed page. Looking every time read the source column of every
-    file written before, batch after batch, quadratic in a run's batches (0.23 s over 10
-    batches of 1,000 inputs, ~23 s over 100). A hash collision only costs a look that finds
-    nothing. Python's string hash is salted per process: a SourcesWritten lives in one run."""
-    __slots__ = ("_hashes",)
-
-    def __init__(self, source_uris=()):
-        self._hashes = set(map(hash, source_uris))
-
-    @classmethod
-    def of(cls, dataset: Path) -> "SourcesWritten":
-        written = cls()
-        for path in dataset_files(dataset / ARTICLES_DIR) + dataset_files(dataset / QUARANTINE_DIR):
-            written.add(pq.ParquetFile(path).read(columns=["source_uri"]).column("source_uri").to_pylist())
-        return written
-
-    def add(self, source_uris) -> None:
-        self._hashes.update(map(hash, source_uris))
-
-    def may_have_rows(self, source_uris: set[str]) -> set[str]:
-        return {s for s in source_uris if hash(s) in self._hashes}
 
 
 def rejections_table(rejections: list[Rejection], run: RunContext) -> pa.Table:
@@ -220,25 +189,34 @@ def part_name(run: RunContext, batch_no: int) -> str:
 
 
 def write_batch(articles: pa.Table, rejections: list[Rejection], staging: Path, run: RunContext,
-                batch_no: int, sources_written: SourcesWritten | None = None) -> dict:
+                batch_no: int, manifest: Manifest | None = None) -> dict:
     """Write one batch's articles and quarantine rows into the staging version; return what
-    was written and the article_ids of earlier rows it replaced. `sources_written`: which
-    inputs the staging version may have rows of (kept up to date here); without it, every
-    file is looked through for earlier rows of the batch's inputs."""
+    was written and the (article_id, day) of earlier rows it replaced. `manifest`: the staging
+    version's, which says where earlier rows of the batch's inputs are and is told where
+    the new ones went; without it, every file is looked through."""
     name = part_name(run, batch_no)
-    written = {"articles": articles.num_rows, "quarantine": len(rejections), "replaced": 0, "removed_ids": []}
+    written = {"articles": articles.num_rows, "quarantine": len(rejections), "replaced": 0, "removed": []}
     sources = set(articles.column("source_uri").to_pylist()) | {r.source_uri for r in rejections}
-    earlier = sources if sources_written is None else sources_written.may_have_rows(sources)
-    new_files = set(write_partitioned(articles, staging / ARTICLES_DIR, name)) if articles.num_rows else set()
+    earlier: dict[str, list[Path] | None] = dict.fromkeys(sources)
+    if manifest is not None:
+        earlier = {uri: files for uri, files in manifest.holding(sources).items()}
+    files_of: dict[str, list[str]] = {}
+    new_files: set[Path] = set()
+    if articles.num_rows:
+        new_files = set(write_partitioned(articles, staging / ARTICLES_DIR, name))
+        for uri, month in zip(articles.column("source_uri").to_pylist(), published_months(articles).to_pylist()):
+            files_of.setdefault(uri, []).append(f"{ARTICLES_DIR}/{PARTITION_COLUMN}={month}/{name}")
     crash_point("write:articles_written")
     removed = drop_rows_of_sources(staging / ARTICLES_DIR, earlier, keep=new_files)
-    written["replaced"], written["removed_ids"] = len(removed), removed
+    written["replaced"], written["removed"] = len(removed), removed
     quarantine_file = set()
     if rejections:
         quarantine_file = {atomic_write_table(rejections_table(rejections, run), staging / QUARANTINE_DIR / name)}
+        for r in rejections:
+            files_of.setdefault(r.source_uri, []).append(f"{QUARANTINE_DIR}/{name}")
     drop_rows_of_sources(staging / QUARANTINE_DIR, earlier, keep=quarantine_file)
-    if sources_written is not None:
-        sources_written.add(sources)
+    if manifest is not None:
+        manifest.record(name, batch_rows(articles, rejections, files_of))
     crash_point("write:batch_done")
     return written
 

@@ -4,16 +4,20 @@ The test set: every article of the seeds (distinct stories, several on the same 
 Lavrov's and Shoigu's visits to Pyongyang), each republished as an exact copy by another
 outlet, lightly edited (words changed, punctuation), and with a paragraph added."""
 import random
+from dataclasses import replace
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from schemas.tables import ARTICLES
-from tasks.dedup import DedupIndex, dedup_batch
+from tasks.dedup import DedupIndex, dedup_batch, entry_days, fingerprints, index_files
 from tasks.normalize import article_row
 from tasks.records import Article, RunContext, article_id_for
 from tasks.strip import strip_batch
+from tasks.write import write_batch
 from tests.conftest import SEEDS
 from tests.test_strip import page_of
 
@@ -39,10 +43,6 @@ def light_edit(paragraphs: list[str], rng: random.Random) -> list[str]:
             words[i] = "كذلك"
         edited.append(" ".join(words).replace("،", ","))
     return edited
-
-
-def table(articles: list[Article]) -> pa.Table:
-    return pa.Table.from_pylist([article_row(a, RUN) for a in articles], schema=ARTICLES)
 
 
 @pytest.fixture(scope="module")
@@ -73,15 +73,68 @@ def test_exact_and_near_duplicates_are_marked_across_batches_and_distinct_storie
     assert (precision, recall) == (1.0, 1.0), {a: (o, expected[a]) for a, o in got.items() if o != expected[a]}
 
 
-def test_the_index_survives_a_save_and_load_and_marks_across_runs(test_set, tmp_path):
+def run_at(day: str) -> RunContext:
+    return RunContext(f"run-{day}", datetime.fromisoformat(day).replace(tzinfo=timezone.utc), "test")
+
+
+def table(articles: list[Article], run: RunContext = RUN) -> pa.Table:
+    return pa.Table.from_pylist([article_row(a, run) for a in articles], schema=ARTICLES)
+
+
+def ingest(version: Path, articles: list[Article], run: RunContext, name: str, **options) -> tuple[list, int]:
+    """One run's batch through a fresh index of the version, its entries written; the marks."""
+    index = DedupIndex.open(version, **options)
+    marked, n = dedup_batch(index, table(articles, run)).items
+    removed = [(a, d) for a, d in zip(marked.column("article_id").to_pylist(), entry_days(marked).tolist())]
+    index.write_batch(name, removed)
+    return marked.column("duplicate_of").to_pylist(), n
+
+
+def test_the_index_is_written_with_each_batch_and_marks_across_runs(test_set, tmp_path):
     originals, copies, expected = test_set
-    index = DedupIndex()
-    dedup_batch(index, table(originals))
-    index.save(tmp_path)
-    later = DedupIndex.load(tmp_path)
+    assert ingest(tmp_path, originals, RUN, "part-1.parquet")[1] == 0
+    later = DedupIndex.open(tmp_path)
     assert len(later) == len(originals)
-    marked, n = dedup_batch(later, table(copies[:3])).items
+    marked, n = dedup_batch(later, table(copies[:3], run_at("2026-01-02"))).items
     assert n == 3 and marked.column("duplicate_of").to_pylist() == [expected[c.article_id] for c in copies[:3]]
+
+
+def test_near_copies_are_found_within_the_window_and_exact_copies_at_any_distance(test_set, tmp_path):
+    originals, copies, expected = test_set
+    ingest(tmp_path, originals, RUN, "part-1.parquet")
+    exact = [c for c in copies if "/copy/" in c.source_uri][:3]          # of stories 0-2
+    edited = [c for c in copies if "/edit/" in c.source_uri][3:6]        # of stories 3-5
+    # 29 days later (ingested then, no publication date): all found.
+    marks, n = ingest(tmp_path, exact + edited, run_at("2026-01-30"), "part-2.parquet")
+    assert n == 6 and marks == [expected[c.article_id] for c in exact + edited]
+    # Half a year later: exact copies still are, near copies are outside the 30-day window ...
+    rng = random.Random(9)
+    late = [replace(c, article_id=c.article_id[::-1], source_uri=c.source_uri + ".late") for c in exact]
+    late += [replace(c, article_id=c.article_id[::-1], source_uri=c.source_uri + ".late",
+                     paragraphs=light_edit(c.paragraphs, rng)) for c in edited]    # near, not exact
+    marks, n = ingest(tmp_path, late, run_at("2026-07-01"), "part-3.parquet")
+    assert marks == [expected[c.article_id] for c in exact] + [None] * 3
+    # ... unless the window is widened to reach them.
+    again = [replace(c, article_id=c.article_id[:16] * 2, source_uri=c.source_uri + ".again",
+                     paragraphs=light_edit(c.paragraphs, rng)) for c in edited]
+    marks, _ = ingest(tmp_path, again, run_at("2026-07-02"), "part-4.parquet", window_days=200)
+    assert marks == [expected[c.article_id] for c in edited]
+
+
+def test_a_run_reads_only_the_months_its_window_reaches(test_set, tmp_path):
+    originals, copies, expected = test_set
+    for month in range(1, 7):                       # six months of articles
+        batch = [replace(a, article_id=f"{month:02d}{a.article_id[2:]}", source_uri=f"{a.source_uri}.{month}")
+                 for a in originals]
+        ingest(tmp_path, batch, run_at(f"2026-{month:02d}-10"), f"part-{month}.parquet")
+    index = DedupIndex.open(tmp_path)
+    dedup_batch(index, table(copies[:2], run_at("2026-06-20")))
+    assert sorted(index.months_held) == ["2026-05", "2026-06", "2026-07"]
+    # With room for one month only, the others are read again when needed: the same marks.
+    small = DedupIndex.open(tmp_path, cache_entries=1)
+    wide = DedupIndex.open(tmp_path)
+    probe = table(copies, run_at("2026-03-15"))
+    assert dedup_batch(small, probe).items[0].equals(dedup_batch(wide, probe).items[0])
 
 
 def test_a_changed_page_is_not_a_duplicate_of_its_own_earlier_version(test_set):
@@ -91,7 +144,17 @@ def test_a_changed_page_is_not_a_duplicate_of_its_own_earlier_version(test_set):
     changed = Article(**{**{f: getattr(originals[0], f) for f in originals[0].__dataclass_fields__},
                          "paragraphs": originals[0].paragraphs + ["فقرة جديدة أضيفت إلى الخبر بعد نشره."]})
     marked, n = dedup_batch(index, table([changed])).items
-    assert n == 0 and len(index) == len(originals)
+    assert n == 0 and len(index) == len(originals) + 1       # the old entry goes when its row does
+
+
+def test_a_changed_pages_old_entry_leaves_the_index_files_with_its_row(test_set, tmp_path):
+    originals, _, _ = test_set
+    ingest(tmp_path, originals, RUN, "part-1.parquet")
+    changed = replace(originals[0], paragraphs=originals[0].paragraphs + ["فقرة جديدة أضيفت."])
+    assert ingest(tmp_path, [changed], run_at("2026-01-05"), "part-2.parquet") == ([None], 0)
+    entries = pa.concat_tables([pq.read_table(p) for p in index_files(tmp_path / "index")])
+    assert sorted(entries.column("article_id").to_pylist()) == sorted(a.article_id for a in originals)
+    assert len(DedupIndex.open(tmp_path)) == len(originals)
 
 
 def test_duplicates_point_at_the_first_seen_even_through_a_chain():
@@ -109,3 +172,17 @@ def test_the_threshold_is_a_setting():
     b = Article("b" * 32, "d2", "/b", 0, "عنوان", [" ".join(words[:60] + [f"أخرى{i}" for i in range(40)])])
     assert dedup_batch(DedupIndex(threshold=0.9), table([a, b])).items[1] == 0
     assert dedup_batch(DedupIndex(threshold=0.3), table([a, b])).items[1] == 1
+
+
+def test_the_one_file_index_of_an_older_khabar_is_converted_and_still_marks(test_set, tmp_path):
+    originals, copies, expected = test_set
+    rows = table(originals)
+    write_batch(rows, [], tmp_path, RUN, 0)
+    (tmp_path / "index").mkdir()
+    pq.write_table(pa.table({"article_id": rows.column("article_id"), "content_hash": rows.column("content_hash"),
+                             "signature": [s.tobytes() for s in fingerprints(rows)],
+                             "duplicate_of": pa.nulls(rows.num_rows, pa.string())}), tmp_path / "index" / "dedup.parquet")
+    index = DedupIndex.open(tmp_path)
+    assert len(index) == len(originals) and not (tmp_path / "index" / "dedup.parquet").exists()
+    marked, n = dedup_batch(index, table(copies[:3])).items
+    assert n == 3 and marked.column("duplicate_of").to_pylist() == [expected[c.article_id] for c in copies[:3]]

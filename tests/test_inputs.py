@@ -7,14 +7,15 @@ import pytest
 from flows.inputs import Inputs
 from flows.report import RunReport
 from tasks.fetch import FetchPolicy
+from tasks.manifest import Manifest
 
 pytestmark = pytest.mark.e2e
 
 
 def _inputs(source, out, streamed):
     report = RunReport("run", datetime.now(timezone.utc), [str(source)], str(out), "test")
-    return Inputs([str(source)], out, FetchPolicy.from_settings(None), report, batch_size=2, streamed=streamed,
-                  log=lambda *args: None)
+    return Inputs([str(source)], out, Manifest.open(None), FetchPolicy.from_settings(None), report, batch_size=2,
+                  streamed=streamed, log=lambda *args: None)
 
 
 def _ids(batches):

@@ -6,7 +6,8 @@ import pyarrow.dataset as ds
 
 from schemas.tables import ARTICLES, QUARANTINE
 from tasks.records import Rejection, RunContext
-from tasks.write import SourcesWritten, dataset_files, known_doc_ids, recorded_rejections, upgrade_files, write_batch
+from tasks.manifest import Manifest
+from tasks.write import dataset_files, recorded_rejections, upgrade_files, write_batch
 
 RUN = RunContext("0123456789abcdef", datetime(2026, 1, 1, tzinfo=timezone.utc), "test")
 
@@ -23,13 +24,13 @@ def row(source, doc, pos=0, title="عنوان"):
 def test_batch_is_written_atomically_and_readable(tmp_path):
     written = write_batch(pa.Table.from_pylist([row("/a", "a1"), row("/b", "b1")], schema=ARTICLES),
                           [Rejection("/c", "extract", "empty_input", "empty", doc_id="c1")], tmp_path, RUN, 0)
-    assert written == {"articles": 2, "quarantine": 1, "replaced": 0, "removed_ids": []}
+    assert written == {"articles": 2, "quarantine": 1, "replaced": 0, "removed": []}
     assert not list(tmp_path.rglob(".*"))                     # no temporary files left
     articles = ds.dataset(tmp_path / "articles", format="parquet", partitioning="hive").to_table()
     assert articles.drop_columns(["published_month"]).schema.equals(ARTICLES, check_metadata=False)
     quarantine = ds.dataset(tmp_path / "quarantine", format="parquet").to_table()
     assert quarantine.schema.equals(QUARANTINE, check_metadata=False)
-    assert known_doc_ids(tmp_path) == {"a1", "b1", "c1"}
+    assert {d for d in ("a1", "b1", "c1", "d1") if d in Manifest.open(tmp_path).processed_docs()} == {"a1", "b1", "c1"}
 
 
 def test_rejections_already_recorded_word_for_word_are_found(tmp_path):
@@ -38,16 +39,16 @@ def test_rejections_already_recorded_word_for_word_are_found(tmp_path):
     again = Rejection("http://a.example/x", "fetch", "http_404", "the server answered 404", doc_id="url:1")
     now_500 = Rejection("http://a.example/x", "fetch", "http_500", "the server answered 500", doc_id="url:1")
     other = Rejection("http://a.example/y", "fetch", "http_404", "the server answered 404", doc_id="url:2")
-    assert recorded_rejections(tmp_path, [again, now_500, other]) == [again]
-    assert recorded_rejections(tmp_path / "nothing-yet", [again]) == []
+    assert recorded_rejections(Manifest.open(tmp_path), [again, now_500, other]) == [again]
+    assert recorded_rejections(Manifest.open(tmp_path / "nothing-yet"), [again]) == []
 
 
 def test_a_changed_input_replaces_its_rows(tmp_path):
     write_batch(pa.Table.from_pylist([row("/a", "a1", 0), row("/a", "a1", 1), row("/b", "b1")], schema=ARTICLES), [], tmp_path, RUN, 0)
     later = RunContext("fedcba9876543210", datetime(2026, 1, 2, tzinfo=timezone.utc), "test")
     written = write_batch(pa.Table.from_pylist([row("/a", "a2", 0, "جديد")], schema=ARTICLES), [], tmp_path, later, 0)
-    assert written["replaced"] == 2 and sorted(written["removed_ids"]) == sorted([row("/a", "a1", 0)["article_id"],
-                                                                                   row("/a", "a1", 1)["article_id"]])
+    assert written["replaced"] == 2 and sorted(a for a, _ in written["removed"]) == sorted(
+        [row("/a", "a1", 0)["article_id"], row("/a", "a1", 1)["article_id"]])
     rows = ds.dataset(tmp_path / "articles", format="parquet").to_table().to_pylist()
     assert sorted((r["source_uri"], r["doc_id"]) for r in rows) == [("/a", "a2"), ("/b", "b1")]
     assert len(dataset_files(tmp_path / "articles")) == 2
@@ -78,10 +79,11 @@ def test_files_of_an_older_schema_are_upgraded_with_the_new_columns_null(tmp_pat
     assert upgrade_files(tmp_path / "articles", ARTICLES) == []      # once is enough
 
 
-def test_with_the_sources_written_a_changed_input_still_replaces_its_rows(tmp_path):
-    write_batch(pa.Table.from_pylist([row("/a", "a1", 0), row("/a", "a1", 1), row("/b", "b1")], schema=ARTICLES), [], tmp_path, RUN, 0)
-    written_before = SourcesWritten.of(tmp_path)                 # what a later run loads when it begins
-    assert written_before.may_have_rows({"/a", "/b", "/c"}) == {"/a", "/b"}
+def test_with_the_manifest_a_changed_input_still_replaces_its_rows(tmp_path):
+    write_batch(pa.Table.from_pylist([row("/a", "a1", 0), row("/a", "a1", 1), row("/b", "b1")], schema=ARTICLES), [],
+                tmp_path, RUN, 0, Manifest.open(tmp_path))
+    written_before = Manifest.open(tmp_path)                 # what a later run loads when it begins
+    assert sorted(written_before.holding({"/a", "/b", "/c"})) == ["/a", "/b"]
     later = RunContext("fedcba9876543210", datetime(2026, 1, 2, tzinfo=timezone.utc), "test")
     written = write_batch(pa.Table.from_pylist([row("/a", "a2", 0, "جديد")], schema=ARTICLES), [], tmp_path, later, 0,
                           written_before)
@@ -96,7 +98,7 @@ def test_with_the_sources_written_a_changed_input_still_replaces_its_rows(tmp_pa
 def test_a_batch_of_new_inputs_reads_no_file_written_before_it(tmp_path, monkeypatch):
     import tasks.write
 
-    sources_written = SourcesWritten.of(tmp_path)
+    sources_written = Manifest.open(tmp_path)
     write_batch(pa.Table.from_pylist([row("/a", "a1"), row("/b", "b1")], schema=ARTICLES),
                 [Rejection("/x", "extract", "empty_input", "empty", doc_id="x1")], tmp_path, RUN, 0, sources_written)
     earlier = set(dataset_files(tmp_path / "articles") + dataset_files(tmp_path / "quarantine"))
@@ -106,7 +108,7 @@ def test_a_batch_of_new_inputs_reads_no_file_written_before_it(tmp_path, monkeyp
     written = write_batch(pa.Table.from_pylist([row("/c", "c1")], schema=ARTICLES),
                           [Rejection("/y", "extract", "empty_input", "empty", doc_id="y1")], tmp_path, RUN, 1, sources_written)
     assert written["replaced"] == 0 and not earlier & set(opened)
-    # Without what was written, every earlier file is looked through.
+    # Without the manifest, every earlier file is looked through.
     write_batch(pa.Table.from_pylist([row("/d", "d1")], schema=ARTICLES), [], tmp_path, RUN, 2)
     assert earlier <= set(opened)
 

@@ -1,0 +1,255 @@
+"""Which inputs a dataset version holds rows of, looked up by key, so that a run asks about its
+own inputs instead of scanning the dataset (issue "Scale"):
+
+    index/inputs/<batch file>.parquet    a row per input the batch wrote: source_uri, doc_id,
+        their 16-byte keys, `processed` (the input counts as done: it has article rows, or a
+        quarantine row whose reason does not ask for another try) and `files` (where its rows
+        are, relative to the version)
+
+An input written again (its bytes changed) leaves the part that listed it, so each input has
+one row. A run reads the keys and flags (~40 bytes per input); the rest of a row only for the
+inputs it writes again. A version without it (khabar ≤ 0.6) gets one from its data, once.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from tasks.records import RETRIED_REASONS
+
+INPUTS_DIR = "inputs"
+MIGRATED_PART = "part-migrated.parquet"
+SCHEMA = pa.schema([
+    pa.field("source_uri", pa.string(), nullable=False), ("source_key", pa.binary(16)), ("doc_id", pa.string()),
+    ("doc_key", pa.binary(16)), ("processed", pa.bool_()), ("files", pa.list_(pa.string())),
+])
+
+
+def keys_of(values: Iterable[str | None]) -> np.ndarray:
+    """16 bytes of a hash per value (a missing value: 16 zero bytes)."""
+    return np.array([hashlib.blake2b(v.encode(), digest_size=16).digest() if v else bytes(16) for v in values],
+                    dtype="S16")
+
+
+def _key_array(keys: np.ndarray) -> pa.Array:
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(keys), [None, pa.py_buffer(keys.tobytes())])
+
+
+def _keys_column(column: pa.ChunkedArray) -> np.ndarray:
+    array = column.combine_chunks()
+    if not len(array):
+        return np.empty(0, "S16")
+    return np.frombuffer(array.buffers()[1], "S16")[array.offset:array.offset + len(array)].copy()
+
+
+def inputs_dir(version: Path) -> Path:
+    return version / "index" / INPUTS_DIR
+
+
+def _parts(version: Path) -> list[Path]:
+    base = inputs_dir(version)
+    return sorted(p for p in base.glob("*.parquet") if not p.name.startswith(".")) if base.is_dir() else []
+
+
+class Manifest:
+    """The inputs of one version, and of the staging version that a run makes of it (`rebase`)."""
+
+    def __init__(self, version: Path):
+        self.version = version
+        self._parts: list[str] = []                    # part file names; rows point here by number
+        self._source_keys = np.empty(0, "S16")         # sorted
+        self._source_part = np.empty(0, np.int32)
+        self._doc_keys = np.empty(0, "S16")            # sorted; processed inputs only
+        self._run_sources: dict[bytes, str] = {}       # written by this run: source key → part
+        self._run_docs: set[bytes] = set()
+        self._gone: set[tuple[bytes, str]] = set()     # (source key, part) rows this run removed
+
+    @classmethod
+    def open(cls, version: Path | None) -> "Manifest":
+        """The manifest of `version` (None: no version yet, an empty one)."""
+        manifest = cls(version or Path("."))
+        if version is None:
+            return manifest
+        if not _parts(version) and _has_rows(version):
+            build(version)
+        sources, parts, docs = [], [], []
+        for number, path in enumerate(_parts(version)):
+            table = pq.ParquetFile(path).read(columns=["source_key", "doc_key", "processed"])
+            manifest._parts.append(path.name)
+            sources.append(_keys_column(table.column("source_key")))
+            parts.append(np.full(table.num_rows, number, np.int32))
+            done = table.column("processed").to_numpy(zero_copy_only=False).astype(bool)
+            docs.append(_keys_column(table.column("doc_key"))[done])
+        if sources:
+            keys = np.concatenate(sources)
+            order = np.argsort(keys, kind="stable")
+            manifest._source_keys, manifest._source_part = keys[order], np.concatenate(parts)[order]
+            manifest._doc_keys = np.sort(np.concatenate(docs))
+        return manifest
+
+    def processed_docs(self) -> "ProcessedDocs":
+        """`doc_id in manifest.processed_docs()`: whether an input with these bytes was processed."""
+        return ProcessedDocs(self)
+
+    def rebase(self, version: Path) -> None:
+        """Reads and writes go to `version` from now on: a staging copy of the one opened."""
+        self.version = version
+
+    def __len__(self) -> int:
+        return len(self._source_keys) - len(self._gone) + len(self._run_sources)
+
+    # -- questions --------------------------------------------------------------------------
+    def is_processed(self, doc_id: str) -> bool:
+        """Whether an input with these bytes was processed before (see module docstring)."""
+        key = keys_of([doc_id])[0]
+        if bytes(key) in self._run_docs:
+            return True
+        at = int(np.searchsorted(self._doc_keys, key))
+        return at < len(self._doc_keys) and self._doc_keys[at] == key
+
+    def holding(self, source_uris: Iterable[str]) -> dict[str, list[Path]]:
+        """The inputs among `source_uris` the version has rows of, each with the files holding
+        them."""
+        wanted = sorted(set(source_uris))
+        found: dict[str, list[Path]] = {}
+        by_part: dict[str, list[str]] = {}
+        for uri, key in zip(wanted, keys_of(wanted)):
+            part = self._run_sources.get(bytes(key))
+            if part is not None:
+                by_part.setdefault(part, []).append(uri)
+            lo, hi = np.searchsorted(self._source_keys, key, "left"), np.searchsorted(self._source_keys, key, "right")
+            for number in self._source_part[lo:hi].tolist():
+                name = self._parts[number]
+                if (bytes(key), name) not in self._gone:
+                    by_part.setdefault(name, []).append(uri)
+        for name, uris in sorted(by_part.items()):
+            table = pq.read_table(inputs_dir(self.version) / name, columns=["source_uri", "files"],
+                                  filters=[("source_uri", "in", uris)])
+            for uri, files in zip(table.column("source_uri").to_pylist(), table.column("files").to_pylist()):
+                found.setdefault(uri, []).extend(self.version / f for f in files)
+        return found
+
+    # -- changes ----------------------------------------------------------------------------
+    def record(self, name: str, rows: pa.Table) -> None:
+        """A batch's inputs (rows of source_uri, doc_id, processed, files) as part `name`;
+        their rows in earlier parts go."""
+        from tasks.write import atomic_write_table
+
+        if not rows.num_rows:
+            return
+        source_keys = keys_of(rows.column("source_uri").to_pylist())
+        doc_keys = keys_of(rows.column("doc_id").to_pylist())
+        self._drop_earlier(source_keys)
+        table = pa.table({
+            "source_uri": rows.column("source_uri"), "source_key": _key_array(source_keys),
+            "doc_id": rows.column("doc_id"), "doc_key": _key_array(doc_keys), "processed": rows.column("processed"),
+            "files": rows.column("files"),
+        }, schema=SCHEMA)
+        atomic_write_table(table, inputs_dir(self.version) / name)
+        done = rows.column("processed").to_pylist()
+        for source_key, doc_key, processed in zip(source_keys.tolist(), doc_keys.tolist(), done):
+            self._run_sources[source_key] = name
+            if processed:
+                self._run_docs.add(doc_key)
+
+    def _drop_earlier(self, source_keys: np.ndarray) -> None:
+        from tasks.write import atomic_write_table
+
+        by_part: dict[str, list[bytes]] = {}
+        for key in source_keys:
+            part = self._run_sources.pop(bytes(key), None)
+            if part is not None:
+                by_part.setdefault(part, []).append(bytes(key))
+            lo, hi = np.searchsorted(self._source_keys, key, "left"), np.searchsorted(self._source_keys, key, "right")
+            for number in self._source_part[lo:hi].tolist():
+                name = self._parts[number]
+                if (bytes(key), name) not in self._gone:
+                    self._gone.add((bytes(key), name))
+                    by_part.setdefault(name, []).append(bytes(key))
+        for name, keys in sorted(by_part.items()):
+            path = inputs_dir(self.version) / name
+            table = pq.ParquetFile(path).read()
+            rest = table.filter(pc.invert(pc.is_in(table.column("source_key"),
+                                                   value_set=_key_array(np.array(keys, "S16")))))
+            if rest.num_rows:
+                atomic_write_table(rest, path)
+            else:
+                path.unlink()
+
+
+class ProcessedDocs:
+    """The doc_ids a manifest counts as processed, as a container."""
+    __slots__ = ("manifest",)
+
+    def __init__(self, manifest: Manifest):
+        self.manifest = manifest
+
+    def __contains__(self, doc_id: object) -> bool:
+        return isinstance(doc_id, str) and self.manifest.is_processed(doc_id)
+
+
+def batch_rows(articles: pa.Table, rejections, files_of: dict[str, list[str]]) -> pa.Table:
+    """The manifest rows of a batch: one per input with rows in it. `files_of`: source_uri →
+    files (relative to the version) its rows went to."""
+    doc_ids: dict[str, str | None] = {}
+    processed: dict[str, bool] = {}
+    for uri, doc_id in zip(articles.column("source_uri").to_pylist(), articles.column("doc_id").to_pylist()):
+        doc_ids[uri] = doc_id
+        processed[uri] = True
+    for r in rejections:
+        doc_ids[r.source_uri] = doc_ids.get(r.source_uri) or r.doc_id
+        processed[r.source_uri] = processed.get(r.source_uri, False) or r.reason not in RETRIED_REASONS
+    uris = sorted(doc_ids)
+    return pa.table({"source_uri": uris, "doc_id": [doc_ids[u] for u in uris],
+                     "processed": [processed[u] for u in uris], "files": [sorted(set(files_of.get(u, []))) for u in uris]})
+
+
+def _has_rows(version: Path) -> bool:
+    from tasks.write import SCHEMA_FILE, dataset_files
+
+    return any(p.name != SCHEMA_FILE for t in ("articles", "quarantine") for p in dataset_files(version / t))
+
+
+def build(version: Path) -> int:
+    """The manifest of a version from its data (one column scan): for a version written before
+    it existed, and after compact or repair moved rows between files. Returns the inputs."""
+    import shutil
+
+    from tasks.write import atomic_write_table, dataset_files
+
+    shutil.rmtree(inputs_dir(version), ignore_errors=True)
+    pieces = []
+    for table_name in ("articles", "quarantine"):
+        for path in dataset_files(version / table_name):
+            columns = ["source_uri", "doc_id"] + (["reason"] if table_name == "quarantine" else [])
+            t = pq.ParquetFile(path).read(columns=columns)
+            if table_name == "quarantine":
+                done = pc.invert(pc.is_in(t.column("reason"), value_set=pa.array(sorted(RETRIED_REASONS))))
+            else:
+                done = pa.array(np.ones(t.num_rows, bool))
+            pieces.append(pa.table({"source_uri": t.column("source_uri"), "doc_id": t.column("doc_id"),
+                                    "processed": done,
+                                    "file": pa.array([str(path.relative_to(version))] * t.num_rows, pa.string())}))
+    if not pieces:
+        return 0
+    grouped = pa.concat_tables(pieces).group_by("source_uri").aggregate(
+        [("doc_id", "max"), ("processed", "any"), ("file", "distinct")])
+    grouped = grouped.sort_by("source_uri")
+    rows = pa.table({"source_uri": grouped.column("source_uri"), "doc_id": grouped.column("doc_id_max"),
+                     "processed": grouped.column("processed_any"),
+                     "files": pa.array([sorted(f) for f in grouped.column("file_distinct").to_pylist()],
+                                       pa.list_(pa.string()))})
+    source_keys = keys_of(rows.column("source_uri").to_pylist())
+    table = pa.table({
+        "source_uri": rows.column("source_uri"), "source_key": _key_array(source_keys),
+        "doc_id": rows.column("doc_id"), "doc_key": _key_array(keys_of(rows.column("doc_id").to_pylist())),
+        "processed": rows.column("processed"), "files": rows.column("files"),
+    }, schema=SCHEMA)
+    atomic_write_table(table, inputs_dir(version) / MIGRATED_PART)
+    return table.num_rows
