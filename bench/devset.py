@@ -36,10 +36,10 @@ def main(inputs: Path, out: Path) -> None:
             except ExtractError as e:
                 rejected[e.reason] = rejected.get(e.reason, 0) + 1
         stripped = strip_batch(pages)
-        normalized = normalize_batch(stripped.items, run)
+        normalized = normalize_batch(stripped.output, run)
         for r in stripped.rejections + normalized.rejections:
             rejected[r.reason] = rejected.get(r.reason, 0) + 1
-        rows.extend(normalized.items)
+        rows.extend(normalized.output)
     pq.write_table(pa.Table.from_pylist(rows), out)
     print(f"{len(files)} inputs, {len(rows)} articles, {time.perf_counter() - started:.1f} s; rejected {rejected}",
           file=sys.stderr)

@@ -101,7 +101,7 @@ def build_dataset(out: Path, n: int, edited: list[Path]) -> tuple[float, list[Ar
             first += batch[:len(edited) - len(first)]
             recent.extend(batch)
             table = pa.Table.from_pylist([article_row(a, run) for a in batch], schema=ARTICLES)
-            marked = dedup_batch(index, *fingerprint_batch(table).items).items[0]
+            marked = dedup_batch(index, fingerprint_batch(table).output).output.articles
             write_batch(marked, [], staging.path, run, batch_no, manifest)
             index.write_batch(part_name(run, batch_no))
         store.commit(staging)

@@ -175,21 +175,21 @@ def _write_early_rejections(batch_no, rejections, run, staging, manifest, index,
     refs = [InputRef(r.source_uri, r.doc_id, 0) for r in rejections]
     wrote = write_task(ARTICLES.empty_table(), rejections, str(staging.path), run, batch_no, manifest, index)
     report.add_stage("write", wrote.stats)
-    report.add_batch(refs, ARTICLES.empty_table(), rejections, wrote.items[0])
+    report.add_batch(refs, ARTICLES.empty_table(), rejections, wrote.output)
 
 
 def _finish_batch(batch: BatchState, run, staging, index, manifest, report, logger) -> None:
     """The sequential end of a batch, in batch order: dedup against everything before it, write."""
     batch_no, refs = batch.batch_no, batch.refs
     deduped = dedup_task(index, batch)
-    articles, duplicates = deduped.items
+    articles, duplicates = deduped.output.articles, deduped.output.duplicates
     rejections = deduped.rejections + unaccounted(refs, articles, deduped.rejections)
     for r in deduped.rejections:
         if r.reason == "batch_invalid":
             logger.warning("batch %d stopped, nothing of it written: %s", batch_no, r.detail)
             break
     wrote = write_task(articles, rejections, str(staging.path), run, batch_no, manifest, index)
-    written = wrote.items[0]
+    written = wrote.output
     for stage, stats in deduped.stats.items():
         report.add_stage(stage, stats)
     report.add_stage("write", wrote.stats)

@@ -20,7 +20,6 @@ a bounded number of them in memory. A batch's entries are written with its rows.
 from __future__ import annotations
 
 import hashlib
-import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -35,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from tasks.records import StageResult
+from tasks.records import StageResult, timed
 
 NUM_PERM = 128
 SHINGLE_WORDS = 3
@@ -500,20 +499,31 @@ def shared_hasher() -> _Hasher:
     return _Hasher.make()
 
 
-def fingerprint_batch(articles: pa.Table) -> StageResult:
-    """items: [the articles, their signatures]."""
-    started = time.perf_counter()
-    result = StageResult(items=[articles, fingerprints(articles)])
-    result.stats.seconds = time.perf_counter() - started
-    return result
+@dataclass(frozen=True)
+class Fingerprinted:
+    """A batch's articles and their MinHash signatures, row by row."""
+    articles: pa.Table
+    signatures: np.ndarray
 
 
-def dedup_batch(index: DedupIndex, articles: pa.Table, signatures: np.ndarray | None = None) -> StageResult:
-    """items: [articles with duplicate_of set, how many of them are duplicates]."""
-    started = time.perf_counter()
-    result = StageResult(items=list(index.mark(articles, signatures)))
-    result.stats.seconds = time.perf_counter() - started
-    return result
+@dataclass(frozen=True)
+class Deduped:
+    """A batch's articles with `duplicate_of` set, and how many of them are duplicates."""
+    articles: pa.Table
+    duplicates: int
+
+
+@timed
+def fingerprint_batch(articles: pa.Table) -> StageResult[Fingerprinted]:
+    return StageResult(output=Fingerprinted(articles, fingerprints(articles)))
+
+
+@timed
+def dedup_batch(index: DedupIndex, batch: Fingerprinted | pa.Table) -> StageResult[Deduped]:
+    """`batch`: fingerprinted articles, or articles to fingerprint here."""
+    if isinstance(batch, pa.Table):
+        batch = Fingerprinted(batch, fingerprints(batch, index._hasher))
+    return StageResult(output=Deduped(*index.mark(batch.articles, batch.signatures)))
 
 
 def rebuild_index(version: Path) -> int:

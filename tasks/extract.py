@@ -4,14 +4,13 @@ a text dump's own lines, or the paragraphs trafilatura finds in an HTML page."""
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 
 from tasks import raw
 from tasks.isolated import ChildDied, TimeLimitExceeded, call_isolated
 from tasks.paragraphs import rejoin
-from tasks.records import (CHANGED_WHILE_READ, InputRef, Page, Rejection, StageResult, path_of_uri,
+from tasks.records import (CHANGED_WHILE_READ, InputRef, Page, Rejection, StageResult, path_of_uri, timed,
                            sha256_hex)
 
 # Magic numbers of the binary files a crawl or a drop directory picks up by mistake.
@@ -320,28 +319,29 @@ def extract(ref: InputRef, data: bytes, seconds_limit: float | None = None) -> P
                 line_numbers=[p.line_no for p in paragraphs] if rejoined else None)
 
 
-def extract_batch(refs: list[InputRef], seconds_limit: float = PAGE_SECONDS_LIMIT) -> StageResult:
-    started = time.perf_counter()
-    result = StageResult(items=[])
+@timed
+def extract_batch(refs: list[InputRef], seconds_limit: float = PAGE_SECONDS_LIMIT) -> StageResult[list[Page]]:
+    result: StageResult[list[Page]] = StageResult(output=[])
     for ref in refs:
-        try:
-            if ref.size > MAX_PAGE_BYTES:
-                raise ExtractError("too_large", f"{ref.size} bytes; pages over {MAX_PAGE_BYTES} bytes are not "
-                                   "processed (the fetcher's limit too)")
-            data = raw.get(ref.raw) if ref.raw else path_of_uri(ref.source_uri).read_bytes()
-            if not ref.raw and sha256_hex(data) != ref.doc_id:
-                raise ExtractError(CHANGED_WHILE_READ, "the file changed between discovery and extraction; "
-                                   "the next run reads it again")
-            page = extract(ref, data, seconds_limit)
-            page.fetched_at = ref.fetched_at
-            result.items.append(page)
-        except ExtractError as e:
-            result.rejections.append(Rejection(ref.source_uri, "extract", e.reason, e.detail, doc_id=ref.doc_id))
-        except OSError as e:
-            result.rejections.append(Rejection(ref.source_uri, "extract", "unreadable",
-                                               f"cannot read the file: {e.strerror or e}", doc_id=ref.doc_id))
-        except Exception as e:  # a parser bug on one page must not stop the run
-            result.rejections.append(Rejection(ref.source_uri, "extract", "extract_failed",
-                                               f"{type(e).__name__}: {e}"[:300], doc_id=ref.doc_id))
-    result.stats.seconds = time.perf_counter() - started
+        with result.rejecting("extract", "extract_failed", ref.source_uri, doc_id=ref.doc_id):
+            try:
+                result.output.append(_extract_ref(ref, seconds_limit))
+            except ExtractError as e:
+                result.rejections.append(Rejection(ref.source_uri, "extract", e.reason, e.detail, doc_id=ref.doc_id))
+            except OSError as e:
+                result.rejections.append(Rejection(ref.source_uri, "extract", "unreadable",
+                                                   f"cannot read the file: {e.strerror or e}", doc_id=ref.doc_id))
     return result
+
+
+def _extract_ref(ref: InputRef, seconds_limit: float) -> Page:
+    if ref.size > MAX_PAGE_BYTES:
+        raise ExtractError("too_large", f"{ref.size} bytes; pages over {MAX_PAGE_BYTES} bytes are not "
+                           "processed (the fetcher's limit too)")
+    data = raw.get(ref.raw) if ref.raw else path_of_uri(ref.source_uri).read_bytes()
+    if not ref.raw and sha256_hex(data) != ref.doc_id:
+        raise ExtractError(CHANGED_WHILE_READ, "the file changed between discovery and extraction; "
+                           "the next run reads it again")
+    page = extract(ref, data, seconds_limit)
+    page.fetched_at = ref.fetched_at
+    return page

@@ -3,13 +3,12 @@ search forms, parsed dates, language, counts and the content hash."""
 from __future__ import annotations
 
 import re
-import time
 
 
 from tasks.arabic import display_form, script_of, search_form_of_display, word_count
 from tasks.language import UNDETERMINED, identify
 from tasks.dates import read_publication, resolve_weekday
-from tasks.records import Article, Rejection, RunContext, StageResult, sha256_hex
+from tasks.records import Article, Rejection, RunContext, StageResult, timed, sha256_hex
 
 
 def _opt(text: str | None) -> str | None:
@@ -118,26 +117,21 @@ def article_row(article: Article, run: RunContext) -> dict:
 NON_ARABIC_POLICIES = ("keep", "quarantine")
 
 
-def normalize_batch(articles: list[Article], run: RunContext, non_arabic: str = "keep") -> StageResult:
+@timed
+def normalize_batch(articles: list[Article], run: RunContext, non_arabic: str = "keep") -> StageResult[list[dict]]:
     if non_arabic not in NON_ARABIC_POLICIES:
         raise ValueError(f"non_arabic must be one of {NON_ARABIC_POLICIES}, not {non_arabic!r}")
-    started = time.perf_counter()
-    result = StageResult(items=[])
+    result: StageResult[list[dict]] = StageResult(output=[])
     for article in articles:
-        try:
+        with result.rejecting("normalize", "normalize_failed", article.source_uri, doc_id=article.doc_id,
+                              article_id=article.article_id):
             row = article_row(article, run)
-        except Exception as e:
-            result.rejections.append(Rejection(article.source_uri, "normalize", "normalize_failed",
-                                               f"{type(e).__name__}: {e}"[:300], doc_id=article.doc_id,
-                                               article_id=article.article_id))
-            continue
-        if non_arabic == "quarantine" and row["language"] != "ar":
-            result.rejections.append(Rejection(
-                article.source_uri, "normalize", "not_arabic",
-                f"article {article.position} is not mostly Arabic (language {row['language']}, "
-                f"Arabic share {row['arabic_ratio']:.2f}); run with non_arabic=keep to keep such pages",
-                doc_id=article.doc_id, article_id=article.article_id, value=(row["title"] or row["body"])[:200]))
-        else:
-            result.items.append(row)
-    result.stats.seconds = time.perf_counter() - started
+            if non_arabic == "quarantine" and row["language"] != "ar":
+                result.rejections.append(Rejection(
+                    article.source_uri, "normalize", "not_arabic",
+                    f"article {article.position} is not mostly Arabic (language {row['language']}, "
+                    f"Arabic share {row['arabic_ratio']:.2f}); run with non_arabic=keep to keep such pages",
+                    doc_id=article.doc_id, article_id=article.article_id, value=(row["title"] or row["body"])[:200]))
+            else:
+                result.output.append(row)
     return result

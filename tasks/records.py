@@ -4,12 +4,20 @@ Plain dataclasses, so every stage's pure functions can be called and tested with
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
+import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Generic, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -160,16 +168,42 @@ class StageStats:
         self.removed_by_rule.update(other.removed_by_rule)
 
 
+Out = TypeVar("Out")
+
+
 @dataclass(slots=True)
-class StageResult:
-    """What a stage returns for one batch: its outputs, what it rejected, its counters."""
-    items: list
+class StageResult(Generic[Out]):
+    """What a stage returns for one batch: its output (the next stage's input), what it
+    rejected, its counters."""
+    output: Out
     rejections: list[Rejection] = field(default_factory=list)
     stats: StageStats = field(default_factory=StageStats)
 
+    @contextmanager
+    def rejecting(self, stage: str, reason: str, source_uri: str, doc_id: str | None = None,
+                  article_id: str | None = None) -> Iterator[None]:
+        """One item's work: an exception in it becomes that item's quarantine row (`reason`,
+        the exception as detail) and the batch goes on; one page's bad luck never stops a run."""
+        try:
+            yield
+        except Exception as e:
+            self.rejections.append(Rejection(source_uri, stage, reason, f"{type(e).__name__}: {e}"[:300],
+                                             doc_id=doc_id, article_id=article_id))
 
-class BatchState:
-    """One batch on its way through the stages: the last stage's outputs, and every stage's
+
+def timed(stage: Callable[P, StageResult[Out]]) -> Callable[P, StageResult[Out]]:
+    """A stage function whose result records the seconds it took."""
+    @functools.wraps(stage)
+    def run(*args: P.args, **kwargs: P.kwargs) -> StageResult[Out]:
+        started = time.perf_counter()
+        result = stage(*args, **kwargs)
+        result.stats.seconds += time.perf_counter() - started
+        return result
+    return run
+
+
+class BatchState(Generic[Out]):
+    """One batch on its way through the stages: the last stage's output, and every stage's
     rejections and counters so far. Carried forward from task to task, so the stages can run
     anywhere (a Dask worker) and the flow fetches one object per batch, not every stage's
     intermediate pages.
@@ -177,25 +211,25 @@ class BatchState:
     A plain class, not a dataclass, on purpose: Prefect walks a task's arguments through every
     list, dict and dataclass looking for futures, and walking a batch of 1,000 pages line by
     line cost ~0.6 s per task run. An object of no collection type is passed as it is."""
-    __slots__ = ("batch_no", "refs", "items", "rejections", "stats", "validation_results")
+    __slots__ = ("batch_no", "refs", "output", "rejections", "stats", "validation_results")
 
-    def __init__(self, batch_no: int, refs: list[InputRef], items: list, rejections: list[Rejection] | None = None,
+    def __init__(self, batch_no: int, refs: list[InputRef], output: Out, rejections: list[Rejection] | None = None,
                  stats: dict[str, StageStats] | None = None, validation_results: list | None = None):
         self.batch_no = batch_no
         self.refs = refs
-        self.items = items
+        self.output = output
         self.rejections = rejections or []
         self.stats = stats or {}
         self.validation_results = validation_results or []    # summaries (key, JSON) for the Data Docs index
 
     def __reduce__(self):            # pickled for Dask with its slots
-        return (BatchState, (self.batch_no, self.refs, self.items, self.rejections, self.stats,
+        return (BatchState, (self.batch_no, self.refs, self.output, self.rejections, self.stats,
                              self.validation_results))
 
     @classmethod
-    def start(cls, batch_no: int, refs: list[InputRef]) -> "BatchState":
-        return cls(batch_no, refs, refs)
+    def start(cls, batch_no: int, refs: list[InputRef]) -> "BatchState[list[InputRef]]":
+        return BatchState(batch_no, refs, refs)
 
-    def advance(self, stage: str, result: StageResult) -> "BatchState":
-        return BatchState(self.batch_no, self.refs, result.items, self.rejections + result.rejections,
+    def advance(self, stage: str, result: StageResult[T]) -> "BatchState[T]":
+        return BatchState(self.batch_no, self.refs, result.output, self.rejections + result.rejections,
                           {**self.stats, stage: result.stats}, self.validation_results)

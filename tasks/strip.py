@@ -3,7 +3,6 @@
 the id of the rule that removed it."""
 from __future__ import annotations
 
-import time
 from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -17,7 +16,7 @@ from tasks.extract import REPAIRED
 from tasks.language import identify, stopwords
 from tasks.linerules import Line, clean, label_lines
 from tasks.profiles import Profile, RuleBook, load_rulebook, match_profile
-from tasks.records import Article, Page, Rejection, StageResult, article_id_for
+from tasks.records import Article, Page, Rejection, StageResult, timed, article_id_for
 from tasks.segment import Draft, headline_shaped, segment
 
 # Labels whose lines leave the body: counted per rule in the run report.
@@ -289,14 +288,14 @@ def explain(page: Page, book: RuleBook | None = None) -> str:
     return "\n".join(out)
 
 
-def strip_batch(pages: list[Page], book: RuleBook | None = None) -> StageResult:
-    started = time.perf_counter()
+@timed
+def strip_batch(pages: list[Page], book: RuleBook | None = None) -> StageResult[list[Article]]:
     book = book or load_rulebook()
     # Each page's profile is matched once and serves both the site counts and the strip.
     profiles = [page_profile(page, book) for page in pages]
     cleaned = [[clean(line) for line in page.lines] for page in pages]     # once, for both uses
     recurring = recurring_lines(pages, book, profiles, cleaned)
-    result = StageResult(items=[])
+    result: StageResult[list[Article]] = StageResult(output=[])
     labelled: list[list[Line] | Exception] = []
     to_score: list[tuple[list[Line], np.ndarray]] = []
     for page, profile, texts in zip(pages, profiles, cleaned):
@@ -314,23 +313,19 @@ def strip_batch(pages: list[Page], book: RuleBook | None = None) -> StageResult:
         apply_scores(judged, scores[start:start + len(rows)])
         start += len(rows)
     for page, profile, page_lines in zip(pages, profiles, labelled):
-        try:
+        with result.rejecting("strip", "strip_failed", page.source_uri, doc_id=page.doc_id):
             if isinstance(page_lines, Exception):
                 raise page_lines
             stripped = strip_page(page, book, recurring, profile, lines=page_lines)
-        except Exception as e:  # one page's bad luck must not stop the run
-            result.rejections.append(Rejection(page.source_uri, "strip", "strip_failed",
-                                               f"{type(e).__name__}: {e}"[:300], doc_id=page.doc_id))
-            continue
-        result.stats.removed_by_rule.update(stripped.removed_by_rule())
-        if stripped.listing is not None:
-            result.rejections.append(Rejection(
-                page.source_uri, "strip", "not_an_article",
-                "a listing or section page (many teasers, no article body): no article row is written",
-                doc_id=page.doc_id, value=" | ".join(stripped.listing)[:2000]))
-        elif not stripped.articles:
-            result.rejections.append(Rejection(page.source_uri, "strip", "no_article",
-                                               "no article text left after removing boilerplate", doc_id=page.doc_id))
-        result.items.extend(stripped.articles)
-    result.stats.seconds = time.perf_counter() - started
+            result.stats.removed_by_rule.update(stripped.removed_by_rule())
+            if stripped.listing is not None:
+                result.rejections.append(Rejection(
+                    page.source_uri, "strip", "not_an_article",
+                    "a listing or section page (many teasers, no article body): no article row is written",
+                    doc_id=page.doc_id, value=" | ".join(stripped.listing)[:2000]))
+            elif not stripped.articles:
+                result.rejections.append(Rejection(page.source_uri, "strip", "no_article",
+                                                   "no article text left after removing boilerplate",
+                                                   doc_id=page.doc_id))
+            result.output.extend(stripped.articles)
     return result

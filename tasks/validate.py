@@ -3,14 +3,13 @@ suite and the context: expectations.py), and each batch's Data Docs page (data_d
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 
 import pyarrow as pa
 
 from schemas.tables import ARTICLES
 from tasks.expectations import batch_limits, gx_context
-from tasks.records import Rejection, StageResult
+from tasks.records import Rejection, StageResult, timed
 
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["article_id"],
                  "return_unexpected_index_query": False}
@@ -103,10 +102,10 @@ def _failed_rows(result, by_id: dict[str, dict]) -> dict[str, Rejection]:
     return failed
 
 
-def validate_batch(rows: list[dict], run_name: str = "adhoc") -> StageResult:
-    """items: [the Arrow table of passing rows]. A batch that does not fit the schema is
-    rejected whole: every input of it gets a quarantine row, none of it is written."""
-    started = time.perf_counter()
+@timed
+def validate_batch(rows: list[dict], run_name: str = "adhoc") -> StageResult[pa.Table]:
+    """The Arrow table of passing rows. A batch that does not fit the schema is rejected
+    whole: every input of it gets a quarantine row, none of it is written."""
     try:
         table, rejections = validate_rows(rows, run_name)
     except BatchInvalid as e:
@@ -116,6 +115,4 @@ def validate_batch(rows: list[dict], run_name: str = "adhoc") -> StageResult:
             seen.setdefault(row.get("doc_id"), row)
         rejections = [Rejection(r.get("source_uri", "?"), "validate", "batch_invalid", str(e)[:300],
                                 doc_id=doc_id) for doc_id, r in seen.items()]
-    result = StageResult(items=[table], rejections=rejections)
-    result.stats.seconds = time.perf_counter() - started
-    return result
+    return StageResult(output=table, rejections=rejections)

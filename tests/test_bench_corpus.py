@@ -18,6 +18,6 @@ def test_the_corpus_is_deterministic_distinct_and_gives_one_article_per_page(tmp
     refs = [InputRef(str(p), d, p.stat().st_size) for p, d in zip(pages, digests)]
     extracted = extract_batch(refs)
     assert not extracted.rejections
-    stripped = strip_batch(extracted.items)
-    assert len(stripped.items) == 60 and not stripped.rejections
-    assert all("جميع الحقوق" not in "\n".join(a.paragraphs) and "TT" not in a.paragraphs for a in stripped.items)
+    stripped = strip_batch(extracted.output)
+    assert len(stripped.output) == 60 and not stripped.rejections
+    assert all("جميع الحقوق" not in "\n".join(a.paragraphs) and "TT" not in a.paragraphs for a in stripped.output)

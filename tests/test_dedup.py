@@ -26,7 +26,7 @@ RUN = RunContext("run-1", datetime(2026, 1, 1, tzinfo=timezone.utc), "test")
 
 def seed_articles() -> list[Article]:
     pages = [page_of(p) for p in sorted(SEEDS.glob("*.txt"))]
-    return strip_batch(pages).items
+    return strip_batch(pages).output
 
 
 def variant(article: Article, source: str, paragraphs: list[str]) -> Article:
@@ -63,14 +63,18 @@ def test_set():
 def test_exact_and_near_duplicates_are_marked_across_batches_and_distinct_stories_are_not(test_set):
     originals, copies, expected = test_set
     index = DedupIndex()
-    first, n_first = dedup_batch(index, table(originals)).items
+    first, n_first = unpack(dedup_batch(index, table(originals)))
     assert n_first == 0 and first.column("duplicate_of").null_count == len(originals)
-    second, n_second = dedup_batch(index, table(copies)).items
+    second, n_second = unpack(dedup_batch(index, table(copies)))
     got = dict(zip(second.column("article_id").to_pylist(), second.column("duplicate_of").to_pylist()))
     true_positive = sum(1 for a, o in got.items() if o is not None and o == expected[a])
     precision = true_positive / max(1, sum(o is not None for o in got.values()))
     recall = true_positive / len(expected)
     assert (precision, recall) == (1.0, 1.0), {a: (o, expected[a]) for a, o in got.items() if o != expected[a]}
+
+
+def unpack(result) -> tuple[pa.Table, int]:
+    return result.output.articles, result.output.duplicates
 
 
 def run_at(day: str) -> RunContext:
@@ -84,7 +88,7 @@ def table(articles: list[Article], run: RunContext = RUN) -> pa.Table:
 def ingest(version: Path, articles: list[Article], run: RunContext, name: str, **options) -> tuple[list, int]:
     """One run's batch through a fresh index of the version, its entries written; the marks."""
     index = DedupIndex.open(version, **options)
-    marked, n = dedup_batch(index, table(articles, run)).items
+    marked, n = unpack(dedup_batch(index, table(articles, run)))
     removed = [(a, d) for a, d in zip(marked.column("article_id").to_pylist(), entry_days(marked).tolist())]
     index.write_batch(name, removed)
     return marked.column("duplicate_of").to_pylist(), n
@@ -95,7 +99,7 @@ def test_the_index_is_written_with_each_batch_and_marks_across_runs(test_set, tm
     assert ingest(tmp_path, originals, RUN, "part-1.parquet")[1] == 0
     later = DedupIndex.open(tmp_path)
     assert len(later) == len(originals)
-    marked, n = dedup_batch(later, table(copies[:3], run_at("2026-01-02"))).items
+    marked, n = unpack(dedup_batch(later, table(copies[:3], run_at("2026-01-02"))))
     assert n == 3 and marked.column("duplicate_of").to_pylist() == [expected[c.article_id] for c in copies[:3]]
 
 
@@ -134,7 +138,7 @@ def test_a_run_reads_only_the_months_its_window_reaches(test_set, tmp_path):
     small = DedupIndex.open(tmp_path, cache_entries=1)
     wide = DedupIndex.open(tmp_path)
     probe = table(copies, run_at("2026-03-15"))
-    assert dedup_batch(small, probe).items[0].equals(dedup_batch(wide, probe).items[0])
+    assert dedup_batch(small, probe).output.articles.equals(dedup_batch(wide, probe).output.articles)
 
 
 def test_a_changed_page_is_not_a_duplicate_of_its_own_earlier_version(test_set):
@@ -143,7 +147,7 @@ def test_a_changed_page_is_not_a_duplicate_of_its_own_earlier_version(test_set):
     dedup_batch(index, table(originals))
     changed = Article(**{**{f: getattr(originals[0], f) for f in originals[0].__dataclass_fields__},
                          "paragraphs": originals[0].paragraphs + ["فقرة جديدة أضيفت إلى الخبر بعد نشره."]})
-    marked, n = dedup_batch(index, table([changed])).items
+    marked, n = unpack(dedup_batch(index, table([changed])))
     assert n == 0 and len(index) == len(originals) + 1       # the old entry goes when its row does
 
 
@@ -162,7 +166,7 @@ def test_duplicates_point_at_the_first_seen_even_through_a_chain():
     a = Article("a" * 32, "d1", "/a", 0, "عنوان الخبر الأول", [" ".join(words)])
     b = Article("b" * 32, "d2", "/b", 0, "عنوان الخبر الأول", [" ".join(words[:190] + ["زيادة"] * 10)])
     c = Article("c" * 32, "d3", "/c", 0, "عنوان الخبر الأول", [" ".join(words[:180] + ["زيادة"] * 20)])
-    marked, n = dedup_batch(DedupIndex(), table([a, b, c])).items
+    marked, n = unpack(dedup_batch(DedupIndex(), table([a, b, c])))
     assert marked.column("duplicate_of").to_pylist() == [None, "a" * 32, "a" * 32]
 
 
@@ -170,8 +174,8 @@ def test_the_threshold_is_a_setting():
     words = [f"كلمة{i}" for i in range(100)]
     a = Article("a" * 32, "d1", "/a", 0, "عنوان", [" ".join(words)])
     b = Article("b" * 32, "d2", "/b", 0, "عنوان", [" ".join(words[:60] + [f"أخرى{i}" for i in range(40)])])
-    assert dedup_batch(DedupIndex(threshold=0.9), table([a, b])).items[1] == 0
-    assert dedup_batch(DedupIndex(threshold=0.3), table([a, b])).items[1] == 1
+    assert dedup_batch(DedupIndex(threshold=0.9), table([a, b])).output.duplicates == 0
+    assert dedup_batch(DedupIndex(threshold=0.3), table([a, b])).output.duplicates == 1
 
 
 def test_the_one_file_index_of_an_older_khabar_is_converted_and_still_marks(test_set, tmp_path):
@@ -184,5 +188,5 @@ def test_the_one_file_index_of_an_older_khabar_is_converted_and_still_marks(test
                              "duplicate_of": pa.nulls(rows.num_rows, pa.string())}), tmp_path / "index" / "dedup.parquet")
     index = DedupIndex.open(tmp_path)
     assert len(index) == len(originals) and not (tmp_path / "index" / "dedup.parquet").exists()
-    marked, n = dedup_batch(index, table(copies[:3])).items
+    marked, n = unpack(dedup_batch(index, table(copies[:3])))
     assert n == 3 and marked.column("duplicate_of").to_pylist() == [expected[c.article_id] for c in copies[:3]]

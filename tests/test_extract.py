@@ -83,7 +83,7 @@ def test_batch_turns_failures_into_rejections(tmp_path):
     good.write_text(f"عنوان\n{ARABIC}.", encoding="utf-8")
     empty.write_bytes(b"")
     result = extract_batch([ref(str(good)), ref(str(empty)), ref(str(missing))])
-    assert [p.source_uri for p in result.items] == [str(good)]
+    assert [p.source_uri for p in result.output] == [str(good)]
     assert {(r.source_uri, r.reason) for r in result.rejections} == {(str(empty), "empty_input"), (str(missing), "unreadable")}
 
 
@@ -114,7 +114,7 @@ def test_a_page_over_the_size_limit_is_quarantined_not_processed(tmp_path):
     big = tmp_path / "big.html"
     big.write_bytes(b"<html><body><p>" + "كلمة ".encode() * (extract_module.MAX_PAGE_BYTES // 4) + b"</p></body></html>")
     result = extract_batch([ref(str(big), size=big.stat().st_size)])
-    assert [r.reason for r in result.rejections] == ["too_large"] and not result.items
+    assert [r.reason for r in result.rejections] == ["too_large"] and not result.output
 
 
 def slow_and_quick_pages(tmp_path):
@@ -132,7 +132,7 @@ def test_a_page_over_the_time_limit_is_stopped_and_quarantined_and_the_batch_goe
     result = extract_batch([ref(str(slow), size=slow.stat().st_size), ref(str(quick))], seconds_limit=0.3)
     assert time.perf_counter() - started < 3
     assert [(r.reason, r.detail) for r in result.rejections] == [("too_slow", "extraction took over 0.3 s and was stopped")]
-    assert [p.source_uri for p in result.items] == [str(quick)]
+    assert [p.source_uri for p in result.output] == [str(quick)]
 
 
 def test_the_time_limit_also_holds_in_a_worker_thread_as_dask_runs_tasks(tmp_path):
@@ -155,7 +155,7 @@ def test_the_time_limit_also_holds_in_a_worker_thread_as_dask_runs_tasks(tmp_pat
     result = outcome["result"]
     assert outcome["seconds"] < 3 and outcome["after"] == "clean"
     assert [r.reason for r in result.rejections] == ["too_slow"]
-    assert [p.source_uri for p in result.items] == [str(quick)]
+    assert [p.source_uri for p in result.output] == [str(quick)]
 
 
 def test_a_page_whose_time_goes_inside_libxml2_is_stopped_there(tmp_path):
@@ -170,7 +170,7 @@ def test_a_page_whose_time_goes_inside_libxml2_is_stopped_there(tmp_path):
     result = extract_batch([ref(str(attributes), size=attributes.stat().st_size), ref(str(quick))], seconds_limit=2)
     assert time.perf_counter() - started < 20
     assert [(r.source_uri, r.reason) for r in result.rejections] == [(str(attributes), "too_slow")]
-    assert [p.source_uri for p in result.items] == [str(quick)]
+    assert [p.source_uri for p in result.output] == [str(quick)]
 
 
 def test_a_file_that_changes_between_discovery_and_extraction_is_read_again_next_run(tmp_path):
@@ -189,7 +189,7 @@ def test_a_file_that_changes_between_discovery_and_extraction_is_read_again_next
     discovered = ref(str(page))
     page.write_bytes(b"")                                   # truncated while the run goes on
     result = extract_batch([discovered])
-    assert result.items == [] and [r.reason for r in result.rejections] == ["changed_while_reading"]
+    assert result.output == [] and [r.reason for r in result.rejections] == ["changed_while_reading"]
     assert result.rejections[0].doc_id == discovered.doc_id          # the run's counts still add up
     run = RunContext("r", datetime(2026, 1, 1, tzinfo=timezone.utc), "t")
     write_batch(ARTICLES.empty_table(), result.rejections, tmp_path / "out", run, 0)
@@ -206,7 +206,7 @@ def test_a_file_name_that_is_not_utf8_is_recorded_escaped_and_read_back(tmp_path
     uri = uri_of_path(page)
     assert uri.endswith("bad-\\xff\\xfe.txt") and uri.encode("utf-8")         # storable as Parquet text
     assert path_of_uri(uri) == page and path_of_uri(str(tmp_path / "مقال.txt")) == tmp_path / "مقال.txt"
-    (result,) = extract_batch([InputRef(uri, ref(str(page)).doc_id, page.stat().st_size)]).items
+    (result,) = extract_batch([InputRef(uri, ref(str(page)).doc_id, page.stat().st_size)]).output
     assert result.source_uri == uri and result.lines[0] == "عنوان"
 
 
@@ -257,7 +257,7 @@ def test_text_decoded_wrongly_upstream_is_repaired_and_flagged():
         page = extract(ref("/x/mojibake.txt"), garbled.encode("utf-8"))
         assert page.encoding == "utf-8+mojibake-repaired" and "\n".join(page.lines).count("ال") > 50
         run = RunContext("r", datetime(2026, 1, 1, tzinfo=timezone.utc), "t")
-        (row,) = normalize_batch(strip_batch([page]).items, run).items
+        (row,) = normalize_batch(strip_batch([page]).output, run).output
         assert row["language"] == "ar" and "encoding_repaired" in row["warnings"]
     clean = extract(ref("/x/clean.txt"), ARTICLE.encode())      # a page read right is left alone
     assert clean.encoding == "utf-8"
@@ -295,4 +295,4 @@ def test_bytes_that_give_no_text_are_undecodable(data, what, tmp_path):
     noise = tmp_path / "noise.txt"
     noise.write_bytes(data)
     result = extract_batch([ref(str(noise), len(data))])
-    assert result.items == [] and [r.reason for r in result.rejections] == ["undecodable"]
+    assert result.output == [] and [r.reason for r in result.rejections] == ["undecodable"]

@@ -42,7 +42,7 @@ def test_every_seed_page_is_arabic():
     for path in sorted(SEEDS.glob("*.txt")):
         data = path.read_bytes()
         articles = strip_page(extract(InputRef(str(path), "d" * 64, len(data)), data)).articles
-        rows = normalize_batch(articles, RUN).items
+        rows = normalize_batch(articles, RUN).output
         assert rows and all(row["language"] == "ar" for row in rows), path.name
 
 
@@ -52,9 +52,9 @@ def test_persian_and_urdu_pages_are_quarantined_as_not_arabic_with_their_code(la
     article = Article(article_id="a" * 32, doc_id="d" * 64, source_uri=f"/{language}.txt", position=0,
                       title=parts["short"][0], paragraphs=parts["long"])
     kept = normalize_batch([article], RUN, non_arabic="keep")
-    assert kept.items[0]["language"] == language and kept.items[0]["arabic_ratio"] > 0.9
+    assert kept.output[0]["language"] == language and kept.output[0]["arabic_ratio"] > 0.9
     quarantined = normalize_batch([article], RUN, non_arabic="quarantine")
-    assert quarantined.items == []
+    assert quarantined.output == []
     (rejection,) = quarantined.rejections
     assert rejection.reason == "not_arabic" and f"language {language}" in rejection.detail
 

@@ -26,12 +26,12 @@ def test_row_has_display_and_search_forms_date_and_language():
 
 def test_non_arabic_page_is_kept_flagged_by_default():
     result = normalize_batch([ARABIC, ENGLISH], RUN)
-    assert [r["language"] for r in result.items] == ["ar", "en"] and not result.rejections
+    assert [r["language"] for r in result.output] == ["ar", "en"] and not result.rejections
 
 
 def test_non_arabic_page_is_quarantined_with_its_reason_when_asked():
     result = normalize_batch([ARABIC, ENGLISH], RUN, non_arabic="quarantine")
-    assert [r["doc_id"] for r in result.items] == ["d1"]
+    assert [r["doc_id"] for r in result.output] == ["d1"]
     (rejection,) = result.rejections
     assert (rejection.source_uri, rejection.reason, rejection.value) == ("/in/en.txt", "not_arabic", ENGLISH.title)
     assert "language en" in rejection.detail

@@ -83,7 +83,7 @@ def test_a_page_of_only_boilerplate_is_rejected_not_dropped(tmp_path):
     path = tmp_path / "only.txt"
     path.write_text("شارك\nفيسبوك\n27\nجميع الحقوق محفوظة © 2024\n", encoding="utf-8")
     result = strip_batch([page_of(path)])
-    assert result.items == []
+    assert result.output == []
     assert [r.reason for r in result.rejections] == ["no_article"]
 
 
@@ -108,15 +108,15 @@ def _site_page(n: int, url: str):
 def test_lines_recurring_across_a_sites_pages_are_removed():
     pages = [_site_page(n, f"https://www.example-news.com/a/{n}") for n in range(4)]
     result = strip_batch(pages)
-    assert len(result.items) == 4
-    assert all("النسخة الكاملة من العدد متاحة للمشتركين" not in a.paragraphs for a in result.items)
-    assert all(len(a.paragraphs) == 2 for a in result.items)
+    assert len(result.output) == 4
+    assert all("النسخة الكاملة من العدد متاحة للمشتركين" not in a.paragraphs for a in result.output)
+    assert all(len(a.paragraphs) == 2 for a in result.output)
     assert result.stats.removed_by_rule["boilerplate:site_recurring"] == 4
 
 
 def test_recurring_rule_needs_enough_pages_of_the_same_site():
     pages = [_site_page(n, f"https://site{n}.example/a") for n in range(4)]      # four different sites
-    assert all("النسخة الكاملة من العدد متاحة للمشتركين" in a.paragraphs for a in strip_batch(pages).items)
+    assert all("النسخة الكاملة من العدد متاحة للمشتركين" in a.paragraphs for a in strip_batch(pages).output)
 
 
 def test_a_batch_of_copies_of_one_story_does_not_erase_it():
@@ -129,12 +129,12 @@ def test_a_batch_of_copies_of_one_story_does_not_erase_it():
     copies = [dataclasses.replace(page, doc_id=f"{n:064x}", lines=[*page.lines[:2], page.lines[2] + f" ({n})",
                                                                     *page.lines[3:], third]) for n in range(5)]
     result = strip_batch(copies)
-    assert [a.title for a in result.items] == [page.lines[0]] * 5
-    assert all(len(a.paragraphs) == 3 for a in result.items)
+    assert [a.title for a in result.output] == [page.lines[0]] * 5
+    assert all(len(a.paragraphs) == 3 for a in result.output)
     # The subscriber notice still recurs on the site's other, different stories.
     others = [_site_page(n, f"https://www.example-news.com/a/{n}") for n in range(2, 6)]
     result = strip_batch(copies + others)
-    assert all("النسخة الكاملة من العدد متاحة للمشتركين" not in a.paragraphs for a in result.items)
+    assert all("النسخة الكاملة من العدد متاحة للمشتركين" not in a.paragraphs for a in result.output)
     assert result.stats.removed_by_rule["boilerplate:site_recurring"] == 9
 
 
@@ -225,7 +225,7 @@ def test_a_section_front_is_not_an_article_and_keeps_its_teaser_titles():
     """Many headline + one-line summary teasers and no long body: no article row, one
     quarantine row `not_an_article` whose value holds the teaser titles."""
     result = strip_batch([page_of(PAGES / "section_front.txt")])
-    assert result.items == []
+    assert result.output == []
     (rejection,) = result.rejections
     assert rejection.reason == "not_an_article"
     assert "البنك المركزي يبقي أسعار الفائدة دون تغيير للمرة الثالثة" in rejection.value
@@ -256,7 +256,7 @@ def test_a_page_whose_only_title_candidate_is_the_site_name_is_written_with_a_nu
     (article,) = strip_page(page).articles
     assert article.title is None and len(article.paragraphs) == len(body)
     run = RunContext("r", datetime(2026, 1, 1, tzinfo=timezone.utc), "t")
-    (row,) = normalize_batch([article], run).items
+    (row,) = normalize_batch([article], run).output
     assert row["title"] is None and row["warnings"] == ["title_not_found"] and row["language"] == "ar"
 
 
@@ -296,7 +296,7 @@ def test_an_article_whose_only_paragraph_drowns_in_menus_is_still_written():
     menus = "\n".join(MENU)
     result = strip_batch([_text_page(f"{menus}\n\nCars broken into at the home care unit\n\n{paragraph}\n\n{menus}\n")])
     assert result.rejections == []
-    (article,) = result.items
+    (article,) = result.output
     assert article.paragraphs == [paragraph]
 
 

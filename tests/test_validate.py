@@ -49,7 +49,7 @@ def test_markup_in_a_body_is_a_warning_and_the_article_is_kept():
     row = article_row(article(1, paragraphs=BODY + ["مثال: الوسم <p> يبدأ فقرة و&amp; رمز."]), RUN)
     assert row["warnings"] == ["body_markup"]
     result = validate_batch([row])
-    assert result.rejections == [] and result.items[0].num_rows == 1
+    assert result.rejections == [] and result.output.num_rows == 1
 
 
 @pytest.mark.parametrize("title, warning", [("عنوان <b>الخبر</b> هنا", "title_markup"), ("غزة", None)])
@@ -59,14 +59,14 @@ def test_a_title_normalize_keeps_passes_the_suite(title, warning):
     row = article_row(article(2, title=title), RUN)
     assert row["title"] == title and row["warnings"] == ([warning] if warning else [])
     result = validate_batch([row])
-    assert result.rejections == [] and result.items[0].num_rows == 1
+    assert result.rejections == [] and result.output.num_rows == 1
 
 
 def test_planted_defects_are_quarantined_with_their_reason_and_value_and_good_rows_pass():
     good = [planted(1000 + i, published_at=datetime(2024, 1, 1, tzinfo=UTC)) for i in range(len(DEFECTS))]
     bad = [planted(n, **fields) for n, (fields, _) in enumerate(DEFECTS, start=1)]
     result = validate_batch(good + bad)
-    (table,) = result.items
+    table = result.output
     assert sorted(table.column("article_id").to_pylist()) == sorted(r["article_id"] for r in good)
     got = {r.article_id: r.reason for r in result.rejections}
     assert got == {row["article_id"]: reason for row, (_, reason) in zip(bad, DEFECTS)}
@@ -78,14 +78,14 @@ def test_planted_defects_are_quarantined_with_their_reason_and_value_and_good_ro
 def test_a_duplicated_article_id_quarantines_both_copies():
     rows = [planted(1), planted(2)] + [planted(3) for _ in range(2)]
     result = validate_batch(rows)
-    assert result.items[0].num_rows == 2
+    assert result.output.num_rows == 2
     assert [r.reason for r in result.rejections] == ["expect_column_values_to_be_unique:article_id"]
 
 
 def test_a_batch_where_most_rows_fail_is_stopped_whole():
     rows = [planted(n) for n in range(4)] + [planted(n, title="ق") for n in range(10, 18)]
     result = validate_batch(rows)
-    assert result.items[0].num_rows == 0
+    assert result.output.num_rows == 0
     assert {r.reason for r in result.rejections} == {"batch_invalid"}
     assert len(result.rejections) == len({r["doc_id"] for r in rows})
     assert "8 of 12 rows failed" in result.rejections[0].detail
@@ -95,6 +95,6 @@ def test_rows_that_do_not_fit_the_schema_stop_the_batch():
     rows = [article_row(article(1), RUN), article_row(article(2), RUN)]
     rows[1]["position"] = "not a number"
     result = validate_batch(rows)
-    assert result.items[0].num_rows == 0
+    assert result.output.num_rows == 0
     assert {r.reason for r in result.rejections} == {"batch_invalid"}
     assert {r.doc_id for r in result.rejections} == {"doc1", "doc2"}

@@ -31,9 +31,9 @@ from tasks.strip import strip_batch
 
 found = discover([sys.argv[1]], set())
 pages = extract_batch(found.new)
-articles = strip_batch(pages.items)
-rows = normalize_batch(articles.items, RunContext("plain", datetime.now(timezone.utc), "t"))
-print(len(modules), len(found.new), len(rows.items), len(pages.rejections + articles.rejections + rows.rejections))
+articles = strip_batch(pages.output)
+rows = normalize_batch(articles.output, RunContext("plain", datetime.now(timezone.utc), "t"))
+print(len(modules), len(found.new), len(rows.output), len(pages.rejections + articles.rejections + rows.rejections))
 """
 
 
