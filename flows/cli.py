@@ -320,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     compact = sub.add_parser("compact", help="merge small files (data and duplicate index)")
     compact.add_argument("--out", default="data", metavar="DIR", help="dataset directory (default: data/)")
     compact.set_defaults(func=cmd_compact)
-    repair = sub.add_parser("repair", help="set aside dataset files that cannot be read (README: Repair)")
+    repair = sub.add_parser("repair", help="set aside dataset files that cannot be read (README: Troubleshooting)")
     repair.add_argument("--out", default="data", metavar="DIR", help="dataset directory (default: data/)")
     repair.set_defaults(func=cmd_repair)
     serve = sub.add_parser("serve", help="serve the deployments of prefect.yaml with their schedules (needs a Prefect server)")

@@ -1,7 +1,7 @@
 """The Arrow schemas of the two datasets khabar writes: the single source of truth.
 
 Every other place that needs a column list, a dtype, a nullability or a column's meaning
-(the writer, the validation suite, the README's analyst section, the tests) derives it
+(the writer, the validation suite, docs/COLUMNS.md, the tests) derives it
 from here. A column's documentation is kept in its field metadata under b"doc", so it
 travels into every Parquet file that is written.
 """
@@ -127,7 +127,7 @@ def column_doc(schema: pa.Schema, name: str) -> str:
 
 
 def markdown_table(schema: pa.Schema) -> str:
-    """The schema as the README shows it: one row per column with its type and its doc."""
+    """The schema as docs/COLUMNS.md shows it: one row per column with its type and its doc."""
     lines = ["| column | type | what it holds |", "|---|---|---|"]
     for f in schema:
         kind = str(f.type).replace("<item: ", "<").replace("not null", "").replace("  ", " ")
@@ -136,5 +136,5 @@ def markdown_table(schema: pa.Schema) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":      # python -m schemas.tables: the tables for the README
+if __name__ == "__main__":      # python -m schemas.tables: the tables for docs/COLUMNS.md
     print(markdown_table(ARTICLES), "", markdown_table(QUARANTINE), sep="\n")

@@ -39,7 +39,7 @@ from tasks.records import StageResult, timed
 NUM_PERM = 128
 SHINGLE_WORDS = 3
 LSH_MARGIN = 0.15
-DEFAULT_THRESHOLD = 0.7     # estimated Jaccard of shingle sets; see the README for how it was chosen
+DEFAULT_THRESHOLD = 0.7     # estimated Jaccard of shingle sets; the README says what it marks
 DEFAULT_WINDOW_DAYS = 30    # syndicated copies of a story appear within days of each other
 CACHE_ENTRIES = 250_000     # months of entries kept in memory between batches, at most
 ENTRIES_DIR = "dedup"

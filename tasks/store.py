@@ -47,7 +47,7 @@ class StoreLocked(RuntimeError):
 
 class StoreDamaged(RuntimeError):
     """DIR holds versions but no `current` link, or a file of the current version cannot be
-    read: nothing may be deleted or written until a person says (README: Repair)."""
+    read: nothing may be deleted or written until a person says (README: Troubleshooting)."""
 
 
 def damaged_files(version: Path, read_all: bool = False) -> list[tuple[Path, str]]:
