@@ -228,15 +228,13 @@ class DedupIndex:
         self._hasher = shared_hasher()
         self._shape = _lsh_shape(threshold)
         self._months: OrderedDict[str, _Entries] = OrderedDict()
-        # Every entry written before this run: content key → seq and month, and the live seqs.
+        # Every entry: content key → seq and month (sorted by key), and the seqs (ascending;
+        # a new entry's is above all others). ~40 bytes an entry, the run's own included.
         self._keys = np.empty(0, "S16")
         self._key_seq = np.empty(0, np.int64)
         self._key_month: np.ndarray = np.empty(0, object)
         self._live = np.empty(0, np.int64)
-        # This run's entries and removals.
-        self._run_keys: dict[bytes, list[tuple[int, str]]] = {}
-        self._run_live: set[int] = set()
-        self._removed: set[int] = set()
+        self._removed: set[int] = set()         # entries this run removed (replaced rows)
         self._next_seq = 0
         self._pending: pa.Table | None = None
 
@@ -266,7 +264,7 @@ class DedupIndex:
 
     def __len__(self) -> int:
         """Entries alive: written before, or added by this run, and not removed."""
-        return len(self._live) + len(self._run_live) - len(self._removed)
+        return len(self._live) - len(self._removed)
 
     @property
     def months_held(self) -> list[str]:
@@ -276,8 +274,6 @@ class DedupIndex:
     def _alive(self, seq: int) -> bool:
         if seq < 0 or seq in self._removed:
             return False
-        if seq in self._run_live:
-            return True
         at = int(np.searchsorted(self._live, seq))
         return at < len(self._live) and self._live[at] == seq
 
@@ -368,7 +364,6 @@ class DedupIndex:
         """Entries with the same content key anywhere in the dataset."""
         lo, hi = np.searchsorted(self._keys, key, "left"), np.searchsorted(self._keys, key, "right")
         hits = [(int(s), str(m)) for s, m in zip(self._key_seq[lo:hi], self._key_month[lo:hi])]
-        hits += self._run_keys.get(bytes(key), [])
         found = []
         for seq, month in hits:
             entry = self._entry(month, seq) if self._alive(seq) else None
@@ -400,10 +395,13 @@ class DedupIndex:
         """A marked batch's entries join the months held (and wait to be written)."""
         self._next_seq += entries.num_rows
         months = [month_of(d) for d in pc.cast(entries.column("day"), pa.int32()).to_pylist()]
-        for seq, month, key in zip(entries.column("seq").to_pylist(), months,
-                                   _keys_of(entries.column("content_key")).tolist()):
-            self._run_live.add(seq)
-            self._run_keys.setdefault(key, []).append((seq, month))
+        keys, seqs = _keys_of(entries.column("content_key")), entries.column("seq").to_numpy()
+        order = np.argsort(keys, kind="stable")
+        at = np.searchsorted(self._keys, keys[order], "right")
+        self._keys = np.insert(self._keys, at, keys[order])
+        self._key_seq = np.insert(self._key_seq, at, seqs[order])
+        self._key_month = np.insert(self._key_month, at, np.array(months, object)[order])
+        self._live = np.concatenate([self._live, seqs])
         by_month = pa.array(months)
         for month in sorted(set(months)):
             rows = entries.filter(pc.equal(by_month, month))

@@ -62,12 +62,11 @@ class Manifest:
 
     def __init__(self, version: Path):
         self.version = version
+        # ~40 bytes per input, this run's included
         self._parts: list[str] = []                    # part file names; rows point here by number
         self._source_keys = np.empty(0, "S16")         # sorted
         self._source_part = np.empty(0, np.int32)
         self._doc_keys = np.empty(0, "S16")            # sorted; processed inputs only
-        self._run_sources: dict[bytes, str] = {}       # written by this run: source key → part
-        self._run_docs: set[bytes] = set()
         self._gone: set[tuple[bytes, str]] = set()     # (source key, part) rows this run removed
 
     @classmethod
@@ -102,14 +101,12 @@ class Manifest:
         self.version = version
 
     def __len__(self) -> int:
-        return len(self._source_keys) - len(self._gone) + len(self._run_sources)
+        return len(self._source_keys) - len(self._gone)
 
     # -- questions --------------------------------------------------------------------------
     def is_processed(self, doc_id: str) -> bool:
         """Whether an input with these bytes was processed before (see module docstring)."""
         key = keys_of([doc_id])[0]
-        if bytes(key) in self._run_docs:
-            return True
         at = int(np.searchsorted(self._doc_keys, key))
         return at < len(self._doc_keys) and self._doc_keys[at] == key
 
@@ -120,9 +117,6 @@ class Manifest:
         found: dict[str, list[Path]] = {}
         by_part: dict[str, list[str]] = {}
         for uri, key in zip(wanted, keys_of(wanted)):
-            part = self._run_sources.get(bytes(key))
-            if part is not None:
-                by_part.setdefault(part, []).append(uri)
             lo, hi = np.searchsorted(self._source_keys, key, "left"), np.searchsorted(self._source_keys, key, "right")
             for number in self._source_part[lo:hi].tolist():
                 name = self._parts[number]
@@ -152,20 +146,20 @@ class Manifest:
             "files": rows.column("files"),
         }, schema=SCHEMA)
         atomic_write_table(table, inputs_dir(self.version) / name)
-        done = rows.column("processed").to_pylist()
-        for source_key, doc_key, processed in zip(source_keys.tolist(), doc_keys.tolist(), done):
-            self._run_sources[source_key] = name
-            if processed:
-                self._run_docs.add(doc_key)
+        if name not in self._parts:
+            self._parts.append(name)
+        order = np.argsort(source_keys, kind="stable")
+        at = np.searchsorted(self._source_keys, source_keys[order], "right")
+        self._source_keys = np.insert(self._source_keys, at, source_keys[order])
+        self._source_part = np.insert(self._source_part, at, np.int32(self._parts.index(name)))
+        done = doc_keys[rows.column("processed").to_numpy(zero_copy_only=False).astype(bool)]
+        self._doc_keys = np.insert(self._doc_keys, np.searchsorted(self._doc_keys, np.sort(done)), np.sort(done))
 
     def _drop_earlier(self, source_keys: np.ndarray) -> None:
         from tasks.write import atomic_write_table
 
         by_part: dict[str, list[bytes]] = {}
         for key in source_keys:
-            part = self._run_sources.pop(bytes(key), None)
-            if part is not None:
-                by_part.setdefault(part, []).append(bytes(key))
             lo, hi = np.searchsorted(self._source_keys, key, "left"), np.searchsorted(self._source_keys, key, "right")
             for number in self._source_part[lo:hi].tolist():
                 name = self._parts[number]
