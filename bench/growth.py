@@ -25,6 +25,7 @@ import itertools
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,7 +85,7 @@ def old_articles(n: int, edited: list[Path], end: datetime) -> Iterator[Article]
         yield article
 
 
-def build_dataset(out: Path, n: int, edited: list[Path]) -> tuple[float, list[Article], list[Article]]:
+def build_dataset(out: Path, n: int, edited: list[Path], end: datetime) -> tuple[float, list[Article], list[Article]]:
     """N articles into `out` as runs of BATCH-article batches would write them: seconds
     taken, the first len(edited) articles and the last RECENT."""
     started = time.perf_counter()
@@ -95,7 +96,7 @@ def build_dataset(out: Path, n: int, edited: list[Path]) -> tuple[float, list[Ar
         staging = store.begin(run.label)
         index = DedupIndex.open(staging.path)
         manifest = Manifest.open(staging.path)
-        past = old_articles(n, edited, run.started_at - timedelta(days=1))
+        past = old_articles(n, edited, end)
         for batch_no in range(0, (n + BATCH - 1) // BATCH):
             batch = list(itertools.islice(past, BATCH))
             first += batch[:len(edited) - len(first)]
@@ -162,18 +163,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int, nargs="?", default=1_000_000)
     parser.add_argument("--new", type=int, default=1000)
-    parser.add_argument("--keep", type=Path, help="build here and keep it (default: a temporary directory)")
+    parser.add_argument("--keep", type=Path, help="build here and keep it; a dataset built there before is "
+                        "reused, each measurement on a hard-linked copy (default: a temporary directory)")
     parser.add_argument("--no-compact", action="store_true", help="do not time `khabar compact` at the end")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = args.keep or Path(tmp)
         inputs = root / "new"
         edited = [inputs / f"edit-{i:05d}.txt" for i in range(max(1, args.new // 20))]
-        seconds, first, recent = build_dataset(root / "big", args.n, edited)
+        built, note = root / "built", root / "built.json"
+        if note.is_file() and json.loads(note.read_text())["n"] == args.n:
+            end = datetime.fromisoformat(json.loads(note.read_text())["end"])
+            first, recent = [], deque(maxlen=RECENT)
+            for article in old_articles(args.n, edited, end):
+                first += [article] if len(first) < len(edited) else []
+                recent.append(article)
+            recent = list(recent)
+            seconds = json.loads(note.read_text())["seconds"]
+        else:
+            shutil.rmtree(built, ignore_errors=True)
+            end = datetime.now(timezone.utc) - timedelta(days=1)
+            seconds, first, recent = build_dataset(built, args.n, edited, end)
+            note.write_text(json.dumps({"n": args.n, "end": end.isoformat(), "seconds": seconds}))
+        for path in (inputs, root / "empty", root / "big"):
+            shutil.rmtree(path, ignore_errors=True)
+        subprocess.run(["cp", "-al", str(built), str(root / "big")], check=True)   # files are replaced, never changed
         new_inputs(inputs, args.new, recent, first, edited)
         size = dataset_bytes(root / "big")
         files = len(list((root / "big" / "current").resolve().rglob("*.parquet")))
-        print(f"dataset: {args.n} articles in {seconds:.0f} s, {files} files, {size / 2**20:.0f} MiB "
+        print(f"dataset: {args.n} articles (built in {seconds:.0f} s), {files} files, {size / 2**20:.0f} MiB "
               f"(articles, quarantine, dedup index, manifest)", flush=True)
         runs = {"empty dataset": khabar_run(inputs, root / "empty"), f"{args.n:,} articles": khabar_run(inputs, root / "big")}
         compacted = None if args.no_compact else measured(["compact", "--out", str(root / "big")], root / "big")
