@@ -144,7 +144,16 @@ def _check_run_options(args: argparse.Namespace) -> str | None:
         return "--workers must be at least 1"
     if args.dask and args.workers > 1:
         return "--workers starts a local cluster and --dask uses an existing one: give one of them"
-    return _check_scheduler(args.dask) if args.dask else None
+    if args.dask:
+        from prefect.settings import PREFECT_API_URL
+
+        if not PREFECT_API_URL.value():
+            # A worker's Prefect clients keep the first API they were given for its life.
+            return ("--dask needs PREFECT_API_URL: the cluster's workers outlive this command and would go on "
+                    "reporting to its temporary Prefect server once it is gone; start a Prefect server and set "
+                    "PREFECT_API_URL (README: Scale out on Dask)")
+        return _check_scheduler(args.dask)
+    return None
 
 
 def cmd_docs(args: argparse.Namespace) -> int:

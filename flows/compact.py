@@ -20,7 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from schemas.tables import ARTICLES, PIPELINE_VERSION, QUARANTINE
-from tasks.dedup import INDEX_SCHEMA, LEGACY_INDEX_FILE, entries_dir, index_files, rebuild_index
+from tasks.dedup import LEGACY_INDEX_FILE, compact_index, rebuild_index
 from tasks.manifest import build as build_manifest
 from tasks.records import RunContext
 from tasks.store import Staging, Store, current_version
@@ -84,8 +84,7 @@ def compact_index_task(current: Path, staging: Staging, label: str) -> int:
     has the one-file index of khabar ≤ 0.6; returns the number of entries."""
     if (current / "index" / LEGACY_INDEX_FILE).is_file():
         return rebuild_index(staging.path)
-    compact_table(entries_dir(current / "index"), entries_dir(staging.index_dir), INDEX_SCHEMA, f"part-compact-{label}")
-    return sum(pq.read_metadata(p).num_rows for p in index_files(staging.index_dir))
+    return compact_index(current / "index", staging.index_dir, f"part-compact-{label}")
 
 
 @flow(name="compact", flow_run_name="compact-{out}")

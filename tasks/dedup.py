@@ -43,6 +43,8 @@ DEFAULT_THRESHOLD = 0.7     # estimated Jaccard of shingle sets; the README says
 DEFAULT_WINDOW_DAYS = 30    # syndicated copies of a story appear within days of each other
 CACHE_ENTRIES = 250_000     # months of entries kept in memory between batches, at most
 ENTRIES_DIR = "dedup"
+REMOVED_DIR = "dedup-removed"           # seqs of entries whose rows were replaced, a file per batch
+ROW_GROUP_ENTRIES = 4096                # compacted month files: row groups a day range can skip
 LEGACY_INDEX_FILE = "dedup.parquet"     # khabar ≤ 0.6: the whole index in one file
 INDEX_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("seq", pa.int64()), ("content_key", pa.binary(16)),
@@ -216,6 +218,32 @@ def index_files(index_dir: Path, month: str | None = None) -> list[Path]:
     return sorted(p for p in base.rglob("*.parquet") if not p.name.startswith(".")) if base.is_dir() else []
 
 
+def _removed_files(index_dir: Path) -> list[Path]:
+    base = index_dir / REMOVED_DIR
+    return sorted(p for p in base.glob("*.parquet") if not p.name.startswith(".")) if base.is_dir() else []
+
+
+def compact_index(source: Path, target: Path, stem: str) -> int:
+    """The index of `source` (an index directory) into `target`: one file per month, sorted by
+    day in row groups a run's day range can skip, without the entries listed as gone; one
+    month in memory at a time. Returns the entries kept."""
+    from tasks.write import atomic_write_table
+
+    gone = [pq.read_table(p, columns=["seq"]).column("seq").to_numpy() for p in _removed_files(source)]
+    dropped = pa.array(np.unique(np.concatenate(gone)) if gone else np.empty(0, np.int64))
+    kept = 0
+    months = sorted({p.parent.name.split("=", 1)[1] for p in index_files(source)})
+    for month in months:
+        table = pa.concat_tables([pq.ParquetFile(p).read().cast(INDEX_SCHEMA) for p in index_files(source, month)])
+        table = table.filter(pc.invert(pc.is_in(table.column("seq"), value_set=dropped))).sort_by(
+            [("day", "ascending"), ("seq", "ascending")])
+        if table.num_rows:
+            atomic_write_table(table, month_dir(target, month) / f"{stem}.parquet", row_group_size=ROW_GROUP_ENTRIES)
+            kept += table.num_rows
+        del table
+    return kept
+
+
 class DedupIndex:
     """Which article each new one duplicates. `directory`: the index directory of the run's
     staging version, read as batches need it and written batch by batch (`write_batch`);
@@ -228,12 +256,15 @@ class DedupIndex:
         self._hasher = shared_hasher()
         self._shape = _lsh_shape(threshold)
         self._months: OrderedDict[str, _Entries] = OrderedDict()
-        # Every entry: content key → seq and month (sorted by key), and the seqs (ascending;
-        # a new entry's is above all others). ~40 bytes an entry, the run's own included.
+        self._ranges: dict[str, tuple[int, int]] = {}     # the days of a month held
+        # Every live entry: content key → seq and month (sorted by key), and the seqs
+        # (ascending; a new entry's is above all others). ~34 bytes an entry, the run's own included.
         self._keys = np.empty(0, "S16")
         self._key_seq = np.empty(0, np.int64)
-        self._key_month: np.ndarray = np.empty(0, object)
+        self._key_month = np.empty(0, np.int16)
+        self._month_names: list[str] = []
         self._live = np.empty(0, np.int64)
+        self._gone = np.empty(0, np.int64)      # removed before this run (sorted), left in month files
         self._removed: set[int] = set()         # entries this run removed (replaced rows)
         self._next_seq = 0
         self._pending: pa.Table | None = None
@@ -247,20 +278,31 @@ class DedupIndex:
         index = cls(threshold, window_days, directory=directory, cache_entries=cache_entries)
         if (directory / LEGACY_INDEX_FILE).is_file():
             _convert_legacy(version)
+        gone = [pq.read_table(p, columns=["seq"]).column("seq").to_numpy() for p in _removed_files(directory)]
+        index._gone = np.unique(np.concatenate(gone)) if gone else np.empty(0, np.int64)
         keys, seqs, months = [], [], []
         for path in index_files(directory):
             table = pq.ParquetFile(path).read(columns=["content_key", "seq"])
-            keys.append(_keys_of(table.column("content_key")))
-            seqs.append(table.column("seq").to_numpy())
-            months.append(np.full(table.num_rows, path.parent.name.split("=", 1)[1], object))
+            seq = table.column("seq").to_numpy()
+            alive = ~np.isin(seq, index._gone)
+            keys.append(_keys_of(table.column("content_key"))[alive])
+            seqs.append(seq[alive])
+            months.append(np.full(int(alive.sum()), index._month_code(path.parent.name.split("=", 1)[1]), np.int16))
+            index._next_seq = max(index._next_seq, int(seq.max()) + 1 if len(seq) else 0)
+            del table
         if keys:
             all_keys, all_seqs = np.concatenate(keys), np.concatenate(seqs)
+            del keys
             order = np.argsort(all_keys, kind="stable")
             index._keys, index._key_seq = all_keys[order], all_seqs[order]
             index._key_month = np.concatenate(months)[order]
             index._live = np.sort(all_seqs)
-            index._next_seq = int(index._live[-1]) + 1 if len(index._live) else 0
         return index
+
+    def _month_code(self, month: str) -> int:
+        if month not in self._month_names:
+            self._month_names.append(month)
+        return self._month_names.index(month)
 
     def __len__(self) -> int:
         """Entries alive: written before, or added by this run, and not removed."""
@@ -277,25 +319,44 @@ class DedupIndex:
         at = int(np.searchsorted(self._live, seq))
         return at < len(self._live) and self._live[at] == seq
 
-    def _month(self, month: str, keep: set[str]) -> _Entries:
-        """One month's entries, read from the index files on first use; months not in `keep`
+    def _month(self, month: str, keep: set[str], first: int = -2**31, last: int = 2**31) -> _Entries:
+        """The entries of a month dated from day `first` to `last` (at least), read from the
+        index files (the row groups holding those days) unless held; months not in `keep`
         leave memory first when the cache is full."""
-        if month in self._months:
+        start = int(np.datetime64(month, "M").astype("datetime64[D]").astype(np.int64))
+        end = int((np.datetime64(month, "M") + np.timedelta64(1, "M")).astype("datetime64[D]").astype(np.int64)) - 1
+        first, last = max(first, start), min(last, end)
+        held = self._ranges.get(month)
+        if month in self._months and held is not None and held[0] <= first and held[1] >= last:
             self._months.move_to_end(month)
             return self._months[month]
+        if held is not None:
+            first, last = min(first, held[0]), max(last, held[1])
         entries = _Entries(self._shape)
         if self.directory is not None:
-            tables = [pq.ParquetFile(p).read() for p in index_files(self.directory, month)]
-            if tables:
-                entries.extend(pa.concat_tables(tables).cast(INDEX_SCHEMA).sort_by("seq"))
+            files = [str(p) for p in index_files(self.directory, month)]
+            if files:
+                import pyarrow.dataset as ds
+
+                days = pc.field("day")
+                table = ds.dataset(files, format="parquet", schema=INDEX_SCHEMA).to_table(
+                    filter=(days >= pa.scalar(first, pa.int32()).cast(pa.date32()))
+                    & (days <= pa.scalar(last, pa.int32()).cast(pa.date32())))
+                gone = np.concatenate([self._gone, np.fromiter(self._removed, np.int64)])
+                table = table.filter(pc.invert(pc.is_in(table.column("seq"), value_set=pa.array(gone))))
+                entries.extend(table.sort_by("seq"))
+                del table
         self._months[month] = entries
+        self._months.move_to_end(month)
+        self._ranges[month] = (first, last)
         if self.directory is not None:
-            held = sum(len(e) for e in self._months.values())
+            count = sum(len(e) for e in self._months.values())
             for name in list(self._months):
-                if held <= self.cache_entries:
+                if count <= self.cache_entries:
                     break
                 if name not in keep:
-                    held -= len(self._months.pop(name))
+                    count -= len(self._months.pop(name))
+                    del self._ranges[name]
         return entries
 
     # -- use ---------------------------------------------------------------------------
@@ -318,6 +379,7 @@ class DedupIndex:
         months = set()
         for day in days.tolist():
             months.update(_months_between(day - window, day + window))
+        first_day, last_day = int(days.min()) - window, int(days.max()) + window
         # The batch's own rows, in band tables of their own: a row looks at the rows before it.
         batch = _Entries(self._shape)
         batch_keys = batch.bands.band_keys(signatures)
@@ -327,7 +389,7 @@ class DedupIndex:
             day, key, signature = int(days[row]), keys[row], signatures[row]
             found: list[tuple[int, str]] = []
             for month in sorted(m for m in months if m in _months_between(day - window, day + window)):
-                entries = self._month(month, months)
+                entries = self._month(month, months, first_day, last_day)
                 for pos in entries.bands.candidates(batch_keys[row]):
                     if (abs(int(entries.day[pos]) - day) <= window and entries.article_ids[pos] not in replaced
                             and (entries.keys[pos] == key
@@ -363,7 +425,7 @@ class DedupIndex:
     def _exact(self, key: bytes, replaced: set[str]) -> list[tuple[int, str]]:
         """Entries with the same content key anywhere in the dataset."""
         lo, hi = np.searchsorted(self._keys, key, "left"), np.searchsorted(self._keys, key, "right")
-        hits = [(int(s), str(m)) for s, m in zip(self._key_seq[lo:hi], self._key_month[lo:hi])]
+        hits = [(int(s), self._month_names[m]) for s, m in zip(self._key_seq[lo:hi], self._key_month[lo:hi])]
         found = []
         for seq, month in hits:
             entry = self._entry(month, seq) if self._alive(seq) else None
@@ -377,8 +439,8 @@ class DedupIndex:
         if month in self._months:
             entries = self._months[month]
             pos = entries.at_seq(seq)
-            return None if pos is None else (seq, int(entries.original[pos]), entries.article_ids[pos],
-                                             entries.duplicate_of[pos])
+            if pos is not None:
+                return seq, int(entries.original[pos]), entries.article_ids[pos], entries.duplicate_of[pos]
         if self.directory is None:
             return None
         import pyarrow.dataset as ds
@@ -400,7 +462,8 @@ class DedupIndex:
         at = np.searchsorted(self._keys, keys[order], "right")
         self._keys = np.insert(self._keys, at, keys[order])
         self._key_seq = np.insert(self._key_seq, at, seqs[order])
-        self._key_month = np.insert(self._key_month, at, np.array(months, object)[order])
+        codes = np.array([self._month_code(m) for m in months], np.int16)
+        self._key_month = np.insert(self._key_month, at, codes[order])
         self._live = np.concatenate([self._live, seqs])
         by_month = pa.array(months)
         for month in sorted(set(months)):
@@ -415,32 +478,38 @@ class DedupIndex:
     def write_batch(self, name: str, removed: Sequence[tuple[str, int]] = ()) -> list[Path]:
         """The entries of the articles a batch wrote go into its index files (`name`, one per
         month); `removed`: (article_id, day) of the rows it replaced, whose earlier entries
-        are dropped from the files holding them."""
+        are listed as gone (REMOVED_DIR; compact drops them from the month files)."""
+        from tasks.write import atomic_write_table
+
         assert self.directory is not None, "an index in memory has no files"
         pending, self._pending = self._pending, None
-        self._forget(self.directory, removed)
-        return _write_by_month(pending, self.directory, name) if pending is not None else []
+        gone = self._forget(self.directory, removed)
+        written = []
+        if gone:
+            table = pa.table({"seq": pa.array(sorted(gone), pa.int64())})
+            written.append(atomic_write_table(table, self.directory / REMOVED_DIR / name))
+        return written + (_write_by_month(pending, self.directory, name) if pending is not None else [])
 
-    def _forget(self, directory: Path, removed: Sequence[tuple[str, int]]) -> None:
-        from tasks.write import atomic_write_table
+    def _forget(self, directory: Path, removed: Sequence[tuple[str, int]]) -> set[int]:
+        """The seqs of the live entries of `removed` (only their article_id and seq columns
+        are read), now gone."""
+        import pyarrow.dataset as ds
 
         by_month: dict[str, set[str]] = {}
         for article_id, day in removed:
             by_month.setdefault(month_of(day), set()).add(article_id)
+        gone: set[int] = set()
         for month, article_ids in sorted(by_month.items()):
-            wanted = pa.array(sorted(article_ids))
-            for path in index_files(directory, month):
-                table = pq.ParquetFile(path).read()
-                hit = pc.is_in(table.column("article_id"), value_set=wanted)
-                if not pc.any(hit).as_py():
-                    continue
-                self._removed.update(table.filter(hit).column("seq").to_pylist())
-                rest = table.filter(pc.invert(hit))
-                if rest.num_rows:
-                    atomic_write_table(rest, path)
-                else:
-                    path.unlink()
+            files = [str(p) for p in index_files(directory, month)]
+            if not files:
+                continue
+            found = ds.dataset(files, format="parquet").to_table(
+                columns=["seq"], filter=pc.field("article_id").isin(sorted(article_ids))).column("seq").to_pylist()
+            gone.update(s for s in found if self._alive(s))
             self._months.pop(month, None)      # read again when needed, without what went
+            self._ranges.pop(month, None)
+        self._removed |= gone
+        return gone
 
 
 def _convert_legacy(version: Path) -> None:
@@ -534,6 +603,7 @@ def rebuild_index(version: Path) -> int:
 
     index_dir = version / "index"
     shutil.rmtree(entries_dir(index_dir), ignore_errors=True)
+    shutil.rmtree(index_dir / REMOVED_DIR, ignore_errors=True)
     (index_dir / LEGACY_INDEX_FILE).unlink(missing_ok=True)
     files = dataset_files(version / "articles")
     order_columns = ["article_id", "duplicate_of", "ingested_at"]

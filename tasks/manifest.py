@@ -6,9 +6,10 @@ own inputs instead of scanning the dataset (issue "Scale"):
         quarantine row whose reason does not ask for another try) and `files` (where its rows
         are, relative to the version)
 
-An input written again (its bytes changed) leaves the part that listed it, so each input has
-one row. A run reads the keys and flags (~40 bytes per input); the rest of a row only for the
-inputs it writes again. A version without it (khabar ≤ 0.6) gets one from its data, once.
+An input written again (its bytes changed) is listed again by the part of the batch that
+wrote it, and the newest row is the input's: earlier parts are never rewritten. A run reads
+the keys and flags (~33 bytes per input); the rest of a row only for the inputs it writes
+again. A version without it (khabar ≤ 0.6) gets one from its data, once.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ import pyarrow.parquet as pq
 from tasks.records import RETRIED_REASONS
 
 INPUTS_DIR = "inputs"
-MIGRATED_PART = "part-migrated.parquet"
+MIGRATED_PART = "part-00000000T000000-all.parquet"     # sorts before every batch's part
 SCHEMA = pa.schema([
     pa.field("source_uri", pa.string(), nullable=False), ("source_key", pa.binary(16)), ("doc_id", pa.string()),
     ("doc_key", pa.binary(16)), ("processed", pa.bool_()), ("files", pa.list_(pa.string())),
@@ -58,16 +59,18 @@ def _parts(version: Path) -> list[Path]:
 
 
 class Manifest:
-    """The inputs of one version, and of the staging version that a run makes of it (`rebase`)."""
+    """The inputs of one version, and of the staging version that a run makes of it (`rebase`).
+    An input written again is listed again, in the part of the batch that wrote it: the
+    newest part's row is the input's (parts are named by run time and batch), and earlier
+    rows are never rewritten; compact leaves one row per input."""
 
     def __init__(self, version: Path):
         self.version = version
-        # ~40 bytes per input, this run's included
-        self._parts: list[str] = []                    # part file names; rows point here by number
-        self._source_keys = np.empty(0, "S16")         # sorted
-        self._source_part = np.empty(0, np.int32)
+        # ~30 bytes per input, this run's included
+        self._parts: list[str] = []                    # part file names, oldest first
+        self._source_keys = np.empty(0, "S16")         # sorted, each key once
+        self._source_part = np.empty(0, np.int32)      # the newest part listing it
         self._doc_keys = np.empty(0, "S16")            # sorted; processed inputs only
-        self._gone: set[tuple[bytes, str]] = set()     # (source key, part) rows this run removed
 
     @classmethod
     def open(cls, version: Path | None) -> "Manifest":
@@ -84,12 +87,17 @@ class Manifest:
             sources.append(_keys_column(table.column("source_key")))
             parts.append(np.full(table.num_rows, number, np.int32))
             done = table.column("processed").to_numpy(zero_copy_only=False).astype(bool)
-            docs.append(_keys_column(table.column("doc_key"))[done])
+            docs.append(np.where(done, _keys_column(table.column("doc_key")), np.bytes_(b"")))
+            del table
         if sources:
-            keys = np.concatenate(sources)
-            order = np.argsort(keys, kind="stable")
-            manifest._source_keys, manifest._source_part = keys[order], np.concatenate(parts)[order]
-            manifest._doc_keys = np.sort(np.concatenate(docs))
+            keys, part, doc = np.concatenate(sources), np.concatenate(parts), np.concatenate(docs)
+            del sources, parts, docs
+            order = np.lexsort((part, keys))               # by key, then part: a key's newest row last
+            keys, part, doc = keys[order], part[order], doc[order]
+            newest = np.append(keys[1:] != keys[:-1], True)
+            manifest._source_keys, manifest._source_part = keys[newest], part[newest]
+            doc = doc[newest]
+            manifest._doc_keys = np.sort(doc[doc != b""])
         return manifest
 
     def processed_docs(self) -> "ProcessedDocs":
@@ -101,7 +109,7 @@ class Manifest:
         self.version = version
 
     def __len__(self) -> int:
-        return len(self._source_keys) - len(self._gone)
+        return len(self._source_keys)
 
     # -- questions --------------------------------------------------------------------------
     def is_processed(self, doc_id: str) -> bool:
@@ -112,69 +120,49 @@ class Manifest:
 
     def holding(self, source_uris: Iterable[str]) -> dict[str, list[Path]]:
         """The inputs among `source_uris` the version has rows of, each with the files holding
-        them."""
+        them (from its newest row)."""
         wanted = sorted(set(source_uris))
         found: dict[str, list[Path]] = {}
         by_part: dict[str, list[str]] = {}
         for uri, key in zip(wanted, keys_of(wanted)):
-            lo, hi = np.searchsorted(self._source_keys, key, "left"), np.searchsorted(self._source_keys, key, "right")
-            for number in self._source_part[lo:hi].tolist():
-                name = self._parts[number]
-                if (bytes(key), name) not in self._gone:
-                    by_part.setdefault(name, []).append(uri)
+            at = int(np.searchsorted(self._source_keys, key))
+            if at < len(self._source_keys) and self._source_keys[at] == key:
+                by_part.setdefault(self._parts[self._source_part[at]], []).append(uri)
         for name, uris in sorted(by_part.items()):
             table = pq.read_table(inputs_dir(self.version) / name, columns=["source_uri", "files"],
                                   filters=[("source_uri", "in", uris)])
             for uri, files in zip(table.column("source_uri").to_pylist(), table.column("files").to_pylist()):
-                found.setdefault(uri, []).extend(self.version / f for f in files)
+                found[uri] = [self.version / f for f in files]
         return found
 
     # -- changes ----------------------------------------------------------------------------
     def record(self, name: str, rows: pa.Table) -> None:
-        """A batch's inputs (rows of source_uri, doc_id, processed, files) as part `name`;
-        their rows in earlier parts go."""
+        """A batch's inputs (rows of source_uri, doc_id, processed, files) as part `name`,
+        which is newer than every part before it."""
         from tasks.write import atomic_write_table
 
         if not rows.num_rows:
             return
         source_keys = keys_of(rows.column("source_uri").to_pylist())
         doc_keys = keys_of(rows.column("doc_id").to_pylist())
-        self._drop_earlier(source_keys)
         table = pa.table({
             "source_uri": rows.column("source_uri"), "source_key": _key_array(source_keys),
             "doc_id": rows.column("doc_id"), "doc_key": _key_array(doc_keys), "processed": rows.column("processed"),
             "files": rows.column("files"),
         }, schema=SCHEMA)
         atomic_write_table(table, inputs_dir(self.version) / name)
-        if name not in self._parts:
-            self._parts.append(name)
+        self._parts.append(name)
+        number = np.int32(len(self._parts) - 1)
         order = np.argsort(source_keys, kind="stable")
-        at = np.searchsorted(self._source_keys, source_keys[order], "right")
-        self._source_keys = np.insert(self._source_keys, at, source_keys[order])
-        self._source_part = np.insert(self._source_part, at, np.int32(self._parts.index(name)))
-        done = doc_keys[rows.column("processed").to_numpy(zero_copy_only=False).astype(bool)]
-        self._doc_keys = np.insert(self._doc_keys, np.searchsorted(self._doc_keys, np.sort(done)), np.sort(done))
-
-    def _drop_earlier(self, source_keys: np.ndarray) -> None:
-        from tasks.write import atomic_write_table
-
-        by_part: dict[str, list[bytes]] = {}
-        for key in source_keys:
-            lo, hi = np.searchsorted(self._source_keys, key, "left"), np.searchsorted(self._source_keys, key, "right")
-            for number in self._source_part[lo:hi].tolist():
-                name = self._parts[number]
-                if (bytes(key), name) not in self._gone:
-                    self._gone.add((bytes(key), name))
-                    by_part.setdefault(name, []).append(bytes(key))
-        for name, keys in sorted(by_part.items()):
-            path = inputs_dir(self.version) / name
-            table = pq.ParquetFile(path).read()
-            rest = table.filter(pc.invert(pc.is_in(table.column("source_key"),
-                                                   value_set=_key_array(np.array(keys, "S16")))))
-            if rest.num_rows:
-                atomic_write_table(rest, path)
-            else:
-                path.unlink()
+        keys = source_keys[order]
+        at = np.searchsorted(self._source_keys, keys)
+        listed = (at < len(self._source_keys)) & (self._source_keys[np.minimum(at, len(self._source_keys) - 1)] == keys) \
+            if len(self._source_keys) else np.zeros(len(keys), bool)
+        self._source_part[at[listed]] = number          # written again: this part is its row now
+        self._source_keys = np.insert(self._source_keys, at[~listed], keys[~listed])
+        self._source_part = np.insert(self._source_part, at[~listed], number)
+        done = np.sort(doc_keys[rows.column("processed").to_numpy(zero_copy_only=False).astype(bool)])
+        self._doc_keys = np.insert(self._doc_keys, np.searchsorted(self._doc_keys, done), done)
 
 
 class ProcessedDocs:

@@ -38,14 +38,14 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_table(table: pa.Table, path: Path) -> Path:
+def atomic_write_table(table: pa.Table, path: Path, row_group_size: int | None = None) -> Path:
     """Written beside and renamed over `path`; the file's metadata names the khabar version and
     commit that wrote it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"khabar_version": PIPELINE_VERSION.encode(),
                                            b"khabar_commit": code_commit().encode()})
     tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp, compression=COMPRESSION)
+    pq.write_table(table, tmp, compression=COMPRESSION, row_group_size=row_group_size)
     with open(tmp, "rb") as f:
         os.fsync(f.fileno())
     os.replace(tmp, path)
@@ -188,6 +188,11 @@ def part_name(run: RunContext, batch_no: int) -> str:
     return f"part-{run.started_at:%Y%m%dT%H%M%S}-{run.run_id[:8]}-{batch_no:05d}.parquet"
 
 
+def manifest_part_name(run: RunContext, batch_no: int) -> str:
+    """Sorts in the order batches were written, runs a second apart included."""
+    return f"part-{run.started_at:%Y%m%dT%H%M%S%f}-{batch_no:05d}-{run.run_id[:8]}.parquet"
+
+
 def write_batch(articles: pa.Table, rejections: list[Rejection], staging: Path, run: RunContext,
                 batch_no: int, manifest: Manifest | None = None) -> dict:
     """Write one batch's articles and quarantine rows into the staging version; return what
@@ -216,7 +221,7 @@ def write_batch(articles: pa.Table, rejections: list[Rejection], staging: Path, 
             files_of.setdefault(r.source_uri, []).append(f"{QUARANTINE_DIR}/{name}")
     drop_rows_of_sources(staging / QUARANTINE_DIR, earlier, keep=quarantine_file)
     if manifest is not None:
-        manifest.record(name, batch_rows(articles, rejections, files_of))
+        manifest.record(manifest_part_name(run, batch_no), batch_rows(articles, rejections, files_of))
     crash_point("write:batch_done")
     return written
 

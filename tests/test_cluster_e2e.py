@@ -1,5 +1,6 @@
 """Batches on Dask (flows/cluster.py) give the dataset a single process gives: on a local cluster
 of two workers (`--workers 2`) and on a cluster started apart, as a user's would be (`--dask`)."""
+import json
 import os
 import shutil
 import socket
@@ -82,7 +83,12 @@ def test_two_dask_workers_write_the_dataset_one_process_writes(single_process, t
     assert all(f"-batch-{n}" in docs for n in range(batches))
 
 
-def test_khabar_run_on_an_existing_dask_cluster(single_process, tmp_path):
+def test_khabar_runs_on_an_existing_dask_cluster_record_every_task_run(single_process, tmp_path):
+    """Issue "First contact" item 2: consecutive runs on one long-lived cluster each record
+    all their task runs (workers report to the API they were first given: a run with a
+    temporary server is refused, see below)."""
+    from prefect.settings import PREFECT_API_URL
+
     inputs, single_out, _ = single_process
     port = free_port()
     bin_dir = Path(sys.executable).parent
@@ -94,14 +100,22 @@ def test_khabar_run_on_an_existing_dask_cluster(single_process, tmp_path):
         worker = subprocess.Popen([bin_dir / "dask", "worker", f"tcp://127.0.0.1:{port}", "--nworkers", "2",
                                    "--nthreads", "1", "--no-dashboard"], cwd=ROOT,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        done = subprocess.run([sys.executable, "-m", "flows.cli", "run", str(inputs), "--out", str(tmp_path / "cluster"),
-                               "--batch-size", str(BATCH), "--dask", f"tcp://127.0.0.1:{port}"], cwd=ROOT,
-                              capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stderr[-3000:]
-        assert "Dask: 2 workers at tcp://127.0.0.1:" in done.stdout + done.stderr
-        assert "dashboard" not in done.stdout + done.stderr        # none runs: no line may point at one
-        assert dataset(tmp_path / "cluster", "articles") == dataset(single_out, "articles")
-        assert dataset(tmp_path / "cluster", "quarantine") == dataset(single_out, "quarantine")
+        env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+        for run in ("first", "second"):
+            out = tmp_path / run
+            done = subprocess.run([sys.executable, "-m", "flows.cli", "run", str(inputs), "--out", str(out),
+                                   "--batch-size", str(BATCH), "--dask", f"tcp://127.0.0.1:{port}", "--json"],
+                                  cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+            assert done.returncode == 0, done.stderr[-3000:]
+            assert "Dask: 2 workers at tcp://127.0.0.1:" in done.stderr
+            assert "dashboard" not in done.stdout + done.stderr        # none runs: no line may point at one
+            assert dataset(out, "articles") == dataset(single_out, "articles")
+            assert dataset(out, "quarantine") == dataset(single_out, "quarantine")
+            report = json.loads(done.stdout)
+            names = flow_run_task_names(report["run_id"])
+            for batch in range(-(-report["inputs"] // BATCH)):
+                assert {f"{stage}-batch-{batch}" for stage in ("extract", "strip", "normalize", "validate",
+                                                               "fingerprint", "dedup", "write")} <= names, (run, batch)
     finally:
         for process in (worker, scheduler):
             if process:
@@ -111,11 +125,22 @@ def test_khabar_run_on_an_existing_dask_cluster(single_process, tmp_path):
 
 def test_a_dask_address_nothing_answers_at_is_refused_in_one_line(tmp_path):
     port = free_port()
+    env = {**os.environ, "PREFECT_API_URL": "http://127.0.0.1:9/api"}        # checked before it is used
     done = subprocess.run([sys.executable, "-m", "flows.cli", "run", str(SEEDS), "--out", str(tmp_path / "data"),
-                           "--dask", f"tcp://127.0.0.1:{port}"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+                           "--dask", f"tcp://127.0.0.1:{port}"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
     assert done.returncode == 2
     assert done.stderr.startswith(f"khabar: error: --dask tcp://127.0.0.1:{port}: no Dask scheduler answers there")
     assert "Traceback" not in done.stderr and not (tmp_path / "data" / "articles").exists()
+
+
+def test_dask_with_a_temporary_prefect_server_is_refused_in_one_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "run", str(SEEDS), "--out", str(tmp_path / "data"),
+                           "--dask", "tcp://127.0.0.1:9"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert done.stderr.startswith("khabar: error: --dask needs PREFECT_API_URL")
 
 
 def _child_pid() -> int:

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from schemas.tables import ARTICLES
-from tasks.dedup import DedupIndex, dedup_batch, entry_days, fingerprints, index_files
+from tasks.dedup import DedupIndex, compact_index, dedup_batch, entry_days, fingerprints, index_files
 from tasks.normalize import article_row
 from tasks.records import Article, RunContext, article_id_for
 from tasks.strip import strip_batch
@@ -151,14 +151,19 @@ def test_a_changed_page_is_not_a_duplicate_of_its_own_earlier_version(test_set):
     assert n == 0 and len(index) == len(originals) + 1       # the old entry goes when its row does
 
 
-def test_a_changed_pages_old_entry_leaves_the_index_files_with_its_row(test_set, tmp_path):
+def test_a_changed_pages_old_entry_goes_with_its_row_without_rewriting_a_month(test_set, tmp_path):
     originals, _, _ = test_set
     ingest(tmp_path, originals, RUN, "part-1.parquet")
+    month_files = {p: p.stat().st_ino for p in index_files(tmp_path / "index")}
     changed = replace(originals[0], paragraphs=originals[0].paragraphs + ["فقرة جديدة أضيفت."])
     assert ingest(tmp_path, [changed], run_at("2026-01-05"), "part-2.parquet") == ([None], 0)
-    entries = pa.concat_tables([pq.read_table(p) for p in index_files(tmp_path / "index")])
-    assert sorted(entries.column("article_id").to_pylist()) == sorted(a.article_id for a in originals)
+    assert all(p.stat().st_ino == ino for p, ino in month_files.items())        # listed as gone instead
     assert len(DedupIndex.open(tmp_path)) == len(originals)
+    # compact leaves the live entries: each article once, the changed one as it is now
+    compact_index(tmp_path / "index", tmp_path / "compacted", "part-compact")
+    entries = pa.concat_tables([pq.read_table(p) for p in index_files(tmp_path / "compacted")])
+    assert sorted(entries.column("article_id").to_pylist()) == sorted(a.article_id for a in originals)
+    assert max(entries.column("seq").to_pylist()) == len(originals)              # the changed page's new entry
 
 
 def test_duplicates_point_at_the_first_seen_even_through_a_chain():
