@@ -25,7 +25,8 @@ import pyarrow.parquet as pq
 from tasks.records import RETRIED_REASONS
 
 INPUTS_DIR = "inputs"
-MIGRATED_PART = "part-00000000T000000-all.parquet"     # sorts before every batch's part
+BUILT_PART_PREFIX = "part-00000000T000000-all"     # sorts before every batch's part
+BUILT_PART_ROWS = 100_000
 SCHEMA = pa.schema([
     pa.field("source_uri", pa.string(), nullable=False), ("source_key", pa.binary(16)), ("doc_id", pa.string()),
     ("doc_key", pa.binary(16)), ("processed", pa.bool_()), ("files", pa.list_(pa.string())),
@@ -200,13 +201,15 @@ def _has_rows(version: Path) -> bool:
 
 def build(version: Path) -> int:
     """The manifest of a version from its data (one column scan): for a version written before
-    it existed, and after compact or repair moved rows between files. Returns the inputs."""
+    it existed, and after compact or repair moved rows between files. Written in parts of
+    BUILT_PART_ROWS inputs (an edit reads one). Returns the inputs."""
     import shutil
 
     from tasks.write import atomic_write_table, dataset_files
 
     shutil.rmtree(inputs_dir(version), ignore_errors=True)
-    pieces = []
+    pieces: list[pa.Table] = []
+    names: list[str] = []
     for table_name in ("articles", "quarantine"):
         for path in dataset_files(version / table_name):
             columns = ["source_uri", "doc_id"] + (["reason"] if table_name == "quarantine" else [])
@@ -216,22 +219,24 @@ def build(version: Path) -> int:
             else:
                 done = pa.array(np.ones(t.num_rows, bool))
             pieces.append(pa.table({"source_uri": t.column("source_uri"), "doc_id": t.column("doc_id"),
-                                    "processed": done,
-                                    "file": pa.array([str(path.relative_to(version))] * t.num_rows, pa.string())}))
+                                    "processed": done, "file": np.full(t.num_rows, len(names), np.int32)}))
+            names.append(str(path.relative_to(version)))
     if not pieces:
         return 0
     grouped = pa.concat_tables(pieces).group_by("source_uri").aggregate(
-        [("doc_id", "max"), ("processed", "any"), ("file", "distinct")])
-    grouped = grouped.sort_by("source_uri")
-    rows = pa.table({"source_uri": grouped.column("source_uri"), "doc_id": grouped.column("doc_id_max"),
-                     "processed": grouped.column("processed_any"),
-                     "files": pa.array([sorted(f) for f in grouped.column("file_distinct").to_pylist()],
-                                       pa.list_(pa.string()))})
-    source_keys = keys_of(rows.column("source_uri").to_pylist())
-    table = pa.table({
-        "source_uri": rows.column("source_uri"), "source_key": _key_array(source_keys),
-        "doc_id": rows.column("doc_id"), "doc_key": _key_array(keys_of(rows.column("doc_id").to_pylist())),
-        "processed": rows.column("processed"), "files": rows.column("files"),
-    }, schema=SCHEMA)
-    atomic_write_table(table, inputs_dir(version) / MIGRATED_PART)
-    return table.num_rows
+        [("doc_id", "max"), ("processed", "any"), ("file", "distinct")]).sort_by("source_uri")
+    del pieces
+    numbers = grouped.column("file_distinct").combine_chunks()
+    offsets = pc.subtract(numbers.offsets, numbers.offsets[0])
+    files = pa.ListArray.from_arrays(offsets, pc.take(pa.array(names), pc.list_flatten(numbers)))
+    for part, start in enumerate(range(0, grouped.num_rows, BUILT_PART_ROWS)):
+        rows = grouped.slice(start, BUILT_PART_ROWS)
+        table = pa.table({
+            "source_uri": rows.column("source_uri"),
+            "source_key": _key_array(keys_of(rows.column("source_uri").to_pylist())),
+            "doc_id": rows.column("doc_id_max"),
+            "doc_key": _key_array(keys_of(rows.column("doc_id_max").to_pylist())),
+            "processed": rows.column("processed_any"), "files": files.slice(start, BUILT_PART_ROWS),
+        }, schema=SCHEMA)
+        atomic_write_table(table, inputs_dir(version) / f"{BUILT_PART_PREFIX}-{part:05d}.parquet")
+    return grouped.num_rows
