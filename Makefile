@@ -38,7 +38,7 @@ lint: $(STAMP)
 
 # The unit tests only: no end-to-end (Prefect API) or long property tests.
 test-fast: $(STAMP)
-	$(VENV)/bin/python -m pytest -m "not e2e and not long" $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -m "not e2e and not long and not gx" $(PYTEST_ARGS)
 
 # Figures, not tests: speeds depend on the machine's load (see issue "Performance").
 # BENCH_DOCS: pages of each kind in the end-to-end corpus (default 10000).

@@ -4,11 +4,15 @@ import json
 import re
 from datetime import datetime, timezone
 
+import pytest
+
 from tasks.data_docs import render_index, render_pages
 from tasks.expectations import gx_context
 from tasks.normalize import article_row
 from tasks.records import Article, RunContext
 from tasks.validate import validate_batch
+
+pytestmark = pytest.mark.gx
 
 RUN = RunContext("run-1", datetime(2026, 1, 1, tzinfo=timezone.utc), "test")
 BODY = ["وقال المتحدث باسم الوزارة إن المحادثات ستتواصل خلال الأسبوع المقبل في العاصمة، بحضور وفود من عدة دول عربية وأجنبية."] * 2

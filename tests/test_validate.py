@@ -7,6 +7,8 @@ from tasks.records import Article, RunContext
 from tasks.normalize import article_row
 from tasks.validate import validate_batch
 
+pytestmark = pytest.mark.gx
+
 RUN = RunContext("run-1", datetime(2026, 1, 1, tzinfo=timezone.utc), "test")
 BODY = ["وقال المتحدث باسم الوزارة إن المحادثات ستتواصل خلال الأسبوع المقبل في العاصمة، بحضور وفود من عدة دول عربية وأجنبية."] * 2
 
