@@ -8,7 +8,8 @@ The dataset: N articles (bench/storage: the seeds' word statistics), published o
 months up to yesterday by five publishers, every 20th a syndicated near-copy of one of the
 last 2,000 articles by another outlet (a few words changed), written in batches of 10,000 as
 runs write them (fingerprint, dedup, write_batch with the manifest, the batch's dedup index
-files, one commit). The new inputs: `--new` text dumps (bench/corpus.text_dump), 5 % of them
+files, one commit). The new inputs: `--new` text dumps (bench/corpus.text_dump, dated today
+as a run's new articles are), 5 % of them
 near-copies of articles of the last days of the dataset (inside the duplicate window) and 5 %
 edits of inputs the dataset already holds (their rows point at the files, which now have
 other bytes).
@@ -37,7 +38,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from bench.corpus import Vocabulary, text_dump
+from bench.corpus import MONTHS as MONTH_NAMES, Vocabulary, text_dump
 from bench.storage import iter_articles
 from schemas.tables import ARTICLES
 from tasks.dedup import DedupIndex, dedup_batch, fingerprint_batch
@@ -116,8 +117,12 @@ def new_inputs(root: Path, count: int, recent: list[Article], first: list[Articl
     v = Vocabulary(seed=21)
     rng = random.Random(7)
     share = len(edited)
+    today = datetime.now(timezone.utc)
     for i in range(count - 2 * share):
-        (root / f"new-{i:05d}.txt").write_text(text_dump(v, 100_000 + i), encoding="utf-8")
+        n = 100_000 + i            # a run's new articles are today's: the dump's date line says so
+        dump = text_dump(v, n).replace(f"{1 + n % 28} {MONTH_NAMES[n % 12]} 2024",
+                                       f"{today.day} {MONTH_NAMES[today.month - 1]} {today.year}", 1)
+        (root / f"new-{i:05d}.txt").write_text(dump, encoding="utf-8")
     cutoff = (datetime.now(timezone.utc) - timedelta(days=14)).isoformat()
     days = [a for a in recent if a.published_raw and a.published_raw >= cutoff] or recent[-100:]
     for i in range(share):

@@ -21,7 +21,7 @@ from prefect.runtime import flow_run
 
 from schemas.tables import ARTICLES, PIPELINE_VERSION, QUARANTINE
 from tasks.dedup import LEGACY_INDEX_FILE, compact_index, rebuild_index
-from tasks.manifest import build as build_manifest
+from tasks.manifest import compact as compact_manifest
 from tasks.records import RunContext
 from tasks.store import Staging, Store, current_version
 from tasks.write import COMPRESSION, dataset_files
@@ -30,11 +30,15 @@ TARGET_ROWS = 500_000       # ~1 GB of Arabic text at most per file: large enoug
 ROW_GROUP_ROWS = 50_000
 
 
-def merge_files(files: list[Path], schema: pa.Schema, target_dir: Path, stem: str) -> list[Path]:
-    """Stream `files` into as few files as TARGET_ROWS allows; memory holds one input file."""
-    written, writer, rows, part = [], None, 0, 0
+def merge_files(files: list[Path], schema: pa.Schema, target_dir: Path, stem: str,
+                moved: dict[Path, Path] | None = None) -> list[Path]:
+    """Stream `files` into as few files as TARGET_ROWS allows; memory holds one input file.
+    `moved` is told which file each input's rows went to."""
+    written: list[Path] = []
+    writer, rows, part = None, 0, 0
     try:
         for path in files:
+            pa.default_memory_pool().release_unused()       # the last file's buffers, before the next
             table = pq.ParquetFile(path).read().cast(schema)
             if writer is None or rows + table.num_rows > TARGET_ROWS and rows:
                 if writer is not None:
@@ -47,6 +51,9 @@ def merge_files(files: list[Path], schema: pa.Schema, target_dir: Path, stem: st
                 rows, part = 0, part + 1
             writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
             rows += table.num_rows
+            if moved is not None:
+                moved[path] = written[-1]
+            del table
     finally:
         if writer is not None:
             writer.close()
@@ -58,23 +65,30 @@ def _publish(target: Path) -> None:
     target.with_name(f".{target.name}.tmp").rename(target)
 
 
-def compact_table(source: Path, target: Path, schema: pa.Schema, stem: str) -> Counter:
-    """Each directory of Parquet files under `source` (a partition) becomes few files under `target`."""
+def compact_table(source: Path, target: Path, schema: pa.Schema, stem: str,
+                  moved: dict[Path, Path] | None = None) -> Counter:
+    """Each directory of Parquet files under `source` (a partition) becomes few files under
+    `target`; `moved`: as merge_files."""
     counts: Counter[str] = Counter()
     by_dir: dict[Path, list[Path]] = {}
     for path in dataset_files(source):
         by_dir.setdefault(path.parent.relative_to(source), []).append(path)
     for relative, files in sorted(by_dir.items()):
         counts["files_before"] += len(files)
-        counts["files_after"] += len(merge_files(files, schema, target / relative, stem))
+        counts["files_after"] += len(merge_files(files, schema, target / relative, stem, moved))
     return counts
 
 
 @task(name="compact-tables", cache_policy=NO_CACHE)
 def compact_tables_task(current: Path, staging: Staging, label: str) -> dict:
+    """Both tables' partitions merged; the manifest follows the rows to their new files."""
     stats = {}
+    moved: dict[Path, Path] = {}
     for table, schema in (("articles", ARTICLES), ("quarantine", QUARANTINE)):
-        stats[table] = dict(compact_table(current / table, staging.table(table), schema, f"part-compact-{label}"))
+        stats[table] = dict(compact_table(current / table, staging.table(table), schema, f"part-compact-{label}",
+                                          moved))
+    compact_manifest(current, staging.path, {str(old.relative_to(current)): str(new.relative_to(staging.path))
+                                             for old, new in moved.items()})
     return stats
 
 
@@ -101,7 +115,6 @@ def compact(out: str = "data", lock_wait: float = 0.0) -> dict:
         try:
             stats = compact_tables_task(current, staging, run.label)
             indexed = compact_index_task(current, staging, run.label)
-            build_manifest(staging.path)            # the rows are in other files now
             version = store.commit(staging)
         except BaseException:
             store.abandon(staging)

@@ -44,7 +44,7 @@ DEFAULT_WINDOW_DAYS = 30    # syndicated copies of a story appear within days of
 CACHE_ENTRIES = 250_000     # months of entries kept in memory between batches, at most
 ENTRIES_DIR = "dedup"
 REMOVED_DIR = "dedup-removed"           # seqs of entries whose rows were replaced, a file per batch
-ROW_GROUP_ENTRIES = 4096                # compacted month files: row groups a day range can skip
+ROW_GROUP_ENTRIES = 2048                # index files by day in row groups a day range (or one day) can skip
 LEGACY_INDEX_FILE = "dedup.parquet"     # khabar ≤ 0.6: the whole index in one file
 INDEX_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("seq", pa.int64()), ("content_key", pa.binary(16)),
@@ -257,12 +257,11 @@ class DedupIndex:
         self._shape = _lsh_shape(threshold)
         self._months: OrderedDict[str, _Entries] = OrderedDict()
         self._ranges: dict[str, tuple[int, int]] = {}     # the days of a month held
-        # Every live entry: content key → seq and month (sorted by key), and the seqs
-        # (ascending; a new entry's is above all others). ~34 bytes an entry, the run's own included.
+        # Every live entry: content key → seq and day (sorted by key), and the seqs
+        # (ascending; a new entry's is above all others). ~36 bytes an entry, the run's own included.
         self._keys = np.empty(0, "S16")
         self._key_seq = np.empty(0, np.int64)
-        self._key_month = np.empty(0, np.int16)
-        self._month_names: list[str] = []
+        self._key_day = np.empty(0, np.int32)
         self._live = np.empty(0, np.int64)
         self._gone = np.empty(0, np.int64)      # removed before this run (sorted), left in month files
         self._removed: set[int] = set()         # entries this run removed (replaced rows)
@@ -280,14 +279,14 @@ class DedupIndex:
             _convert_legacy(version)
         gone = [pq.read_table(p, columns=["seq"]).column("seq").to_numpy() for p in _removed_files(directory)]
         index._gone = np.unique(np.concatenate(gone)) if gone else np.empty(0, np.int64)
-        keys, seqs, months = [], [], []
+        keys, seqs, days = [], [], []
         for path in index_files(directory):
-            table = pq.ParquetFile(path).read(columns=["content_key", "seq"])
+            table = pq.ParquetFile(path).read(columns=["content_key", "seq", "day"])
             seq = table.column("seq").to_numpy()
             alive = ~np.isin(seq, index._gone)
             keys.append(_keys_of(table.column("content_key"))[alive])
             seqs.append(seq[alive])
-            months.append(np.full(int(alive.sum()), index._month_code(path.parent.name.split("=", 1)[1]), np.int16))
+            days.append(pc.cast(table.column("day"), pa.int32()).to_numpy()[alive])
             index._next_seq = max(index._next_seq, int(seq.max()) + 1 if len(seq) else 0)
             del table
         if keys:
@@ -295,14 +294,9 @@ class DedupIndex:
             del keys
             order = np.argsort(all_keys, kind="stable")
             index._keys, index._key_seq = all_keys[order], all_seqs[order]
-            index._key_month = np.concatenate(months)[order]
+            index._key_day = np.concatenate(days)[order]
             index._live = np.sort(all_seqs)
         return index
-
-    def _month_code(self, month: str) -> int:
-        if month not in self._month_names:
-            self._month_names.append(month)
-        return self._month_names.index(month)
 
     def __len__(self) -> int:
         """Entries alive: written before, or added by this run, and not removed."""
@@ -376,10 +370,12 @@ class DedupIndex:
         seqs = np.arange(first, first + n, dtype=np.int64)
         replaced = set(ids)      # their earlier entries go with their rows: a changed page is not its own duplicate
         window = self.window_days
-        months = set()
-        for day in days.tolist():
-            months.update(_months_between(day - window, day + window))
-        first_day, last_day = int(days.min()) - window, int(days.max()) + window
+        needed: dict[str, tuple[int, int]] = {}        # each month's days some row's window reaches
+        for day in set(days.tolist()):
+            for month in _months_between(day - window, day + window):
+                lo, hi = needed.get(month, (day - window, day + window))
+                needed[month] = (min(lo, day - window), max(hi, day + window))
+        months = set(needed)
         # The batch's own rows, in band tables of their own: a row looks at the rows before it.
         batch = _Entries(self._shape)
         batch_keys = batch.bands.band_keys(signatures)
@@ -389,7 +385,7 @@ class DedupIndex:
             day, key, signature = int(days[row]), keys[row], signatures[row]
             found: list[tuple[int, str]] = []
             for month in sorted(m for m in months if m in _months_between(day - window, day + window)):
-                entries = self._month(month, months, first_day, last_day)
+                entries = self._month(month, months, *needed[month])
                 for pos in entries.bands.candidates(batch_keys[row]):
                     if (abs(int(entries.day[pos]) - day) <= window and entries.article_ids[pos] not in replaced
                             and (entries.keys[pos] == key
@@ -425,17 +421,17 @@ class DedupIndex:
     def _exact(self, key: bytes, replaced: set[str]) -> list[tuple[int, str]]:
         """Entries with the same content key anywhere in the dataset."""
         lo, hi = np.searchsorted(self._keys, key, "left"), np.searchsorted(self._keys, key, "right")
-        hits = [(int(s), self._month_names[m]) for s, m in zip(self._key_seq[lo:hi], self._key_month[lo:hi])]
         found = []
-        for seq, month in hits:
-            entry = self._entry(month, seq) if self._alive(seq) else None
+        for seq, day in zip(self._key_seq[lo:hi].tolist(), self._key_day[lo:hi].tolist()):
+            entry = self._entry(day, seq) if self._alive(seq) else None
             if entry is not None and entry[2] not in replaced:
                 found.append(self._root(*entry, replaced))
         return found
 
-    def _entry(self, month: str, seq: int) -> tuple[int, int, str, str | None] | None:
+    def _entry(self, day: int, seq: int) -> tuple[int, int, str, str | None] | None:
         """(seq, original_seq, article_id, duplicate_of) of one entry: from the months held,
-        else from its month's files (the row groups whose seq statistics hold it)."""
+        else from its month's files (the row groups whose day and seq statistics hold it)."""
+        month = month_of(day)
         if month in self._months:
             entries = self._months[month]
             pos = entries.at_seq(seq)
@@ -446,8 +442,10 @@ class DedupIndex:
         import pyarrow.dataset as ds
 
         files = [str(p) for p in index_files(self.directory, month)]
-        rows = ds.dataset(files, format="parquet").to_table(
-            columns=["seq", "original_seq", "article_id", "duplicate_of"], filter=pc.field("seq") == seq).to_pylist()
+        on_day = pc.field("day") == pa.scalar(day, pa.int32()).cast(pa.date32())
+        rows = ds.dataset(files, format="parquet", schema=INDEX_SCHEMA).to_table(
+            columns=["seq", "original_seq", "article_id", "duplicate_of"],
+            filter=on_day & (pc.field("seq") == seq)).to_pylist()
         if not rows:
             return None
         r = rows[0]
@@ -462,8 +460,8 @@ class DedupIndex:
         at = np.searchsorted(self._keys, keys[order], "right")
         self._keys = np.insert(self._keys, at, keys[order])
         self._key_seq = np.insert(self._key_seq, at, seqs[order])
-        codes = np.array([self._month_code(m) for m in months], np.int16)
-        self._key_month = np.insert(self._key_month, at, codes[order])
+        days = pc.cast(entries.column("day"), pa.int32()).to_numpy()
+        self._key_day = np.insert(self._key_day, at, days[order])
         self._live = np.concatenate([self._live, seqs])
         by_month = pa.array(months)
         for month in sorted(set(months)):
@@ -544,7 +542,9 @@ def _write_by_month(entries: pa.Table, index_dir: Path, name: str) -> list[Path]
     from tasks.write import atomic_write_table
 
     months = pa.array([month_of(d) for d in pc.cast(entries.column("day"), pa.int32()).to_pylist()])
-    return [atomic_write_table(entries.filter(pc.equal(months, month)).sort_by("seq"), month_dir(index_dir, month) / name)
+    order = [("day", "ascending"), ("seq", "ascending")]
+    return [atomic_write_table(entries.filter(pc.equal(months, month)).sort_by(order), month_dir(index_dir, month) / name,
+                               row_group_size=ROW_GROUP_ENTRIES)
             for month in sorted(set(months.to_pylist()))]
 
 

@@ -193,6 +193,30 @@ def batch_rows(articles: pa.Table, rejections, files_of: dict[str, list[str]]) -
                      "processed": [processed[u] for u in uris], "files": [sorted(set(files_of.get(u, []))) for u in uris]})
 
 
+def compact(source: Path, target: Path, moved: dict[str, str]) -> int:
+    """The manifest of `source` into `target`, each input once (its newest row) and its files
+    renamed by `moved` (relative path before → after compaction), one part at a time.
+    Returns the inputs."""
+    from tasks.write import atomic_write_table
+
+    manifest = Manifest.open(source)
+    kept = 0
+    for number, name in enumerate(manifest._parts):
+        table = pq.read_table(inputs_dir(source) / name)
+        keys = _keys_column(table.column("source_key"))
+        at = np.minimum(np.searchsorted(manifest._source_keys, keys), max(len(manifest._source_keys) - 1, 0))
+        table = table.filter(pa.array(manifest._source_part[at] == number))
+        if not table.num_rows:
+            continue
+        # a file compact did not carry over held none of the rows any more
+        files = [list(dict.fromkeys(moved[f] for f in fs if f in moved)) for fs in table.column("files").to_pylist()]
+        table = table.set_column(table.schema.get_field_index("files"), SCHEMA.field("files"),
+                                 pa.array(files, pa.list_(pa.string())))
+        atomic_write_table(table, inputs_dir(target) / name)
+        kept += table.num_rows
+    return kept
+
+
 def _has_rows(version: Path) -> bool:
     from tasks.write import SCHEMA_FILE, dataset_files
 

@@ -7,8 +7,10 @@ import pytest
 from flows.compact import compact
 from flows.ingest import ingest
 from tasks.dedup import index_files
+from tasks.manifest import build
 from tasks.write import dataset_files
 from tests.test_crash_e2e import state
+from tests.test_manifest import rows as manifest_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -37,6 +39,12 @@ def test_compact_merges_small_files_of_the_data_and_of_the_index(prefect_api, se
     assert state(out) == before
     assert len(index_files(out / "current" / "index")) == len({p.parent for p in index_files(out / "current" / "index")})
     assert entries(out) == index_before
+    # The manifest followed the rows to their new files: what a scan of the data says.
+    carried = manifest_rows(out / "current")
+    scanned = tmp_path / "scanned"
+    shutil.copytree((out / "current").resolve(), scanned)
+    build(scanned)
+    assert carried == manifest_rows(scanned) and all(files for *_, files in carried)
 
     # The merged index still knows every article: the same story from another outlet is marked.
     copy_dir = tmp_path / "other-outlet"

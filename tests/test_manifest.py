@@ -36,13 +36,13 @@ def batches(out: Path, manifest: Manifest | None) -> None:
 
 
 def rows(version: Path) -> list[tuple]:
-    """Each input's row: the one of the newest part listing it."""
+    """Each input's row: the one of the newest part listing it, its files sorted."""
     newest = {}
     for path in sorted(inputs_dir(version).glob("*.parquet")):
         t = pq.read_table(path)
         for entry in zip(t.column("source_uri").to_pylist(), t.column("doc_id").to_pylist(),
                        t.column("processed").to_pylist(), t.column("files").to_pylist()):
-            newest[entry[0]] = entry
+            newest[entry[0]] = (*entry[:3], sorted(entry[3]))      # the order of files says nothing
     return sorted(newest.values())
 
 
