@@ -62,30 +62,35 @@ class RunReport:
         with_articles = set(articles.column("doc_id").to_pylist())
         self.documents_with_articles += sum(1 for r in refs if r.doc_id in with_articles)
         self.quarantined += sum(1 for r in refs if r.doc_id not in with_articles)
-        first_reason: dict[str, Rejection] = {}
-        for r in rejections:
-            if r.doc_id is not None:
-                first_reason.setdefault(r.doc_id, r)
-        for ref in refs:
-            if ref.doc_id not in with_articles and len(self.quarantined_inputs) < QUARANTINED_LISTED:
-                first = first_reason.get(ref.doc_id)
-                self.quarantined_inputs.append({"source_uri": ref.source_uri,
-                                                "reason": first.reason if first else "no_output",
-                                                "stage": first.stage if first else None,
-                                                "detail": first.detail if first else None})
+        self._list_quarantined([r for r in refs if r.doc_id not in with_articles], rejections)
         self.articles += written["articles"]
         self.quarantine_rows += written["quarantine"]
         self.replaced_rows += written["replaced"]
         self.quarantine_reasons.update(r.reason for r in rejections)
-        for r in rejections:
-            if r.stage == "validate":
-                failed = self.failed_expectations.setdefault(r.reason, {"rows": 0, "examples": []})
-                failed["rows"] += 1
-                if r.value is not None and len(failed["examples"]) < FAILED_EXAMPLES:
-                    failed["examples"].append(r.value)
+        self._count_failed_expectations(r for r in rejections if r.stage == "validate")
         self.quarantined_by_stage.update(r.stage for r in rejections)
         self.articles_by_publisher.update(p or "(unknown)" for p in articles.column("publisher").to_pylist())
         self.field_warnings.update(w for ws in articles.column("warnings").to_pylist() for w in ws or [])
+
+    def _list_quarantined(self, refs: list[InputRef], rejections: list[Rejection]) -> None:
+        """The first QUARANTINED_LISTED inputs without articles, each with its first reason."""
+        first_reason: dict[str, Rejection] = {}
+        for r in rejections:
+            if r.doc_id is not None:
+                first_reason.setdefault(r.doc_id, r)
+        for ref in refs[:max(0, QUARANTINED_LISTED - len(self.quarantined_inputs))]:
+            first = first_reason.get(ref.doc_id)
+            self.quarantined_inputs.append({"source_uri": ref.source_uri,
+                                            "reason": first.reason if first else "no_output",
+                                            "stage": first.stage if first else None,
+                                            "detail": first.detail if first else None})
+
+    def _count_failed_expectations(self, rejections) -> None:
+        for r in rejections:
+            failed = self.failed_expectations.setdefault(r.reason, {"rows": 0, "examples": []})
+            failed["rows"] += 1
+            if r.value is not None and len(failed["examples"]) < FAILED_EXAMPLES:
+                failed["examples"].append(r.value)
 
     def add_stage(self, stage: str, stats: StageStats) -> None:
         self.stages[stage].merge(stats)

@@ -366,36 +366,19 @@ class DedupIndex:
         ids = table.column("article_id").to_pylist()
         keys = content_keys(table.column("content_hash").to_pylist())
         days = entry_days(table)
-        first = self._next_seq
-        seqs = np.arange(first, first + n, dtype=np.int64)
+        seqs = np.arange(self._next_seq, self._next_seq + n, dtype=np.int64)
         replaced = set(ids)      # their earlier entries go with their rows: a changed page is not its own duplicate
-        window = self.window_days
-        needed: dict[str, tuple[int, int]] = {}        # each month's days some row's window reaches
-        for day in set(days.tolist()):
-            for month in _months_between(day - window, day + window):
-                lo, hi = needed.get(month, (day - window, day + window))
-                needed[month] = (min(lo, day - window), max(hi, day + window))
-        months = set(needed)
+        needed = self._window_days(days)
         # The batch's own rows, in band tables of their own: a row looks at the rows before it.
         batch = _Entries(self._shape)
-        batch_keys = batch.bands.band_keys(signatures)
-        batch.bands.merge(np.arange(n, dtype=np.int64), batch_keys)
+        band_keys = batch.bands.band_keys(signatures)
+        batch.bands.merge(np.arange(n, dtype=np.int64), band_keys)
         roots: list[tuple[int, str] | None] = []
         for row in range(n):
             day, key, signature = int(days[row]), keys[row], signatures[row]
-            found: list[tuple[int, str]] = []
-            for month in sorted(m for m in months if m in _months_between(day - window, day + window)):
-                entries = self._month(month, months, *needed[month])
-                for pos in entries.bands.candidates(batch_keys[row]):
-                    if (abs(int(entries.day[pos]) - day) <= window and entries.article_ids[pos] not in replaced
-                            and (entries.keys[pos] == key
-                                 or float(np.mean(entries.signatures[pos] == signature)) >= self.threshold)):
-                        found.append(self._root(int(entries.seq[pos]), int(entries.original[pos]),
-                                                entries.article_ids[pos], entries.duplicate_of[pos], replaced))
-            found += self._exact(key, replaced)
-            for other in batch.bands.candidates(batch_keys[row]):
-                if other < row and abs(int(days[other]) - day) <= window and (
-                        keys[other] == key or float(np.mean(signatures[other] == signature)) >= self.threshold):
+            found = self._in_window(day, key, signature, band_keys[row], needed, replaced) + self._exact(key, replaced)
+            for other in batch.bands.candidates(band_keys[row]):
+                if other < row and self._same(int(days[other]) - day, keys[other] == key, signatures[other], signature):
                     found.append(roots[other] or (int(seqs[other]), ids[other]))
             roots.append(min(found) if found else None)
         marks = [r[1] if r else None for r in roots]
@@ -409,6 +392,35 @@ class DedupIndex:
             "day": pa.array(days, pa.int32()).cast(pa.date32()),
         }, schema=INDEX_SCHEMA))
         return table, sum(m is not None for m in marks)
+
+    def _window_days(self, days: np.ndarray) -> dict[str, tuple[int, int]]:
+        """Each month some row's window reaches, with the first and last day it reaches."""
+        needed: dict[str, tuple[int, int]] = {}
+        for day in set(days.tolist()):
+            lo, hi = day - self.window_days, day + self.window_days
+            for month in _months_between(lo, hi):
+                first, last = needed.get(month, (lo, hi))
+                needed[month] = (min(first, lo), max(last, hi))
+        return needed
+
+    def _same(self, days_apart: int, same_key: bool, signature: np.ndarray, other: np.ndarray) -> bool:
+        """Whether two entries are duplicates: inside the window, and the same content or
+        nearly (estimated Jaccard at least the threshold)."""
+        return abs(days_apart) <= self.window_days and (
+            same_key or float(np.mean(signature == other)) >= self.threshold)
+
+    def _in_window(self, day: int, key: bytes, signature: np.ndarray, band_keys: np.ndarray,
+                   needed: dict[str, tuple[int, int]], replaced: set[str]) -> list[tuple[int, str]]:
+        """The roots of the entries (written before this batch) that one row duplicates."""
+        found = []
+        for month in _months_between(day - self.window_days, day + self.window_days):
+            entries = self._month(month, set(needed), *needed[month])
+            for pos in entries.bands.candidates(band_keys):
+                if entries.article_ids[pos] not in replaced and self._same(
+                        int(entries.day[pos]) - day, entries.keys[pos] == key, entries.signatures[pos], signature):
+                    found.append(self._root(int(entries.seq[pos]), int(entries.original[pos]),
+                                            entries.article_ids[pos], entries.duplicate_of[pos], replaced))
+        return found
 
     def _root(self, seq: int, original: int, article_id: str, duplicate_of: str | None,
               replaced: set[str]) -> tuple[int, str]:
