@@ -19,7 +19,6 @@ a bounded number of them in memory. A batch's entries are written with its rows.
 """
 from __future__ import annotations
 
-import hashlib
 import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -34,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from tasks.keys import key_array, keys_column, keys_of
 from tasks.records import StageResult, timed
 
 NUM_PERM = 128
@@ -125,17 +125,6 @@ def _lsh_shape(threshold: float) -> tuple[int, int]:
     return _optimal_param(max(0.05, threshold - LSH_MARGIN), NUM_PERM, 0.2, 0.8)
 
 
-def content_keys(content_hashes: list[str]) -> np.ndarray:
-    """16 bytes per content hash, what exact duplicates are looked up by."""
-    return np.array([hashlib.blake2b(h.encode(), digest_size=16).digest() for h in content_hashes], dtype="S16")
-
-
-def key_array(keys: np.ndarray) -> pa.Array:
-    """S16 keys as an Arrow binary(16) array (through the buffer: numpy drops trailing zero
-    bytes of its values)."""
-    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(keys), [None, pa.py_buffer(keys.tobytes())])
-
-
 def entry_days(articles: pa.Table) -> np.ndarray:
     """Each article's day for the window: its publication date, else the day it was ingested
     (days since 1970-01-01)."""
@@ -178,7 +167,7 @@ class _Entries:
         self.seq = np.concatenate([self.seq, table.column("seq").to_numpy()])
         self.original = np.concatenate([self.original, pc.fill_null(table.column("original_seq"), -1).to_numpy()])
         self.day = np.concatenate([self.day, pc.cast(table.column("day"), pa.int32()).to_numpy().astype(np.int32)])
-        self.keys = np.concatenate([self.keys, _keys_of(table.column("content_key"))])
+        self.keys = np.concatenate([self.keys, keys_column(table.column("content_key"))])
         self.signatures = np.concatenate([self.signatures, signatures])
         self.article_ids += table.column("article_id").to_pylist()
         self.duplicate_of += table.column("duplicate_of").to_pylist()
@@ -195,14 +184,6 @@ def _signatures_of(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
         return np.empty((0, NUM_PERM), np.uint32)
     data = np.frombuffer(array.buffers()[1], np.uint32)
     return data[array.offset * NUM_PERM:(array.offset + len(array)) * NUM_PERM].reshape(-1, NUM_PERM).copy()
-
-
-def _keys_of(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if not len(array):
-        return np.empty(0, "S16")
-    data = np.frombuffer(array.buffers()[1], "S16")
-    return data[array.offset:array.offset + len(array)].copy()
 
 
 def entries_dir(index_dir: Path) -> Path:
@@ -284,7 +265,7 @@ class DedupIndex:
             table = pq.ParquetFile(path).read(columns=["content_key", "seq", "day"])
             seq = table.column("seq").to_numpy()
             alive = ~np.isin(seq, index._gone)
-            keys.append(_keys_of(table.column("content_key"))[alive])
+            keys.append(keys_column(table.column("content_key"))[alive])
             seqs.append(seq[alive])
             days.append(pc.cast(table.column("day"), pa.int32()).to_numpy()[alive])
             index._next_seq = max(index._next_seq, int(seq.max()) + 1 if len(seq) else 0)
@@ -364,7 +345,7 @@ class DedupIndex:
             signatures = fingerprints(table, self._hasher)
         n = table.num_rows
         ids = table.column("article_id").to_pylist()
-        keys = content_keys(table.column("content_hash").to_pylist())
+        keys = keys_of(table.column("content_hash").to_pylist())
         days = entry_days(table)
         seqs = np.arange(self._next_seq, self._next_seq + n, dtype=np.int64)
         replaced = set(ids)      # their earlier entries go with their rows: a changed page is not its own duplicate
@@ -467,7 +448,7 @@ class DedupIndex:
         """A marked batch's entries join the months held (and wait to be written)."""
         self._next_seq += entries.num_rows
         months = [month_of(d) for d in pc.cast(entries.column("day"), pa.int32()).to_pylist()]
-        keys, seqs = _keys_of(entries.column("content_key")), entries.column("seq").to_numpy()
+        keys, seqs = keys_column(entries.column("content_key")), entries.column("seq").to_numpy()
         order = np.argsort(keys, kind="stable")
         at = np.searchsorted(self._keys, keys[order], "right")
         self._keys = np.insert(self._keys, at, keys[order])
@@ -539,7 +520,7 @@ def _convert_legacy(version: Path) -> None:
     kept = legacy.take(keep)
     table = pa.table({
         "article_id": kept.column("article_id"), "seq": keep,
-        "content_key": key_array(content_keys(kept.column("content_hash").to_pylist())),
+        "content_key": key_array(keys_of(kept.column("content_hash").to_pylist())),
         "signature": kept.column("signature").cast(pa.binary(NUM_PERM * 4)),
         "original_seq": pa.array([seq_of.get(o) if o else None for o in kept.column("duplicate_of").to_pylist()],
                                  pa.int64()),
@@ -640,7 +621,7 @@ def rebuild_index(version: Path) -> int:
         at = pc.index_in(rows.column("article_id"), value_set=mine.column("article_id"))
         entries = pa.table({
             "article_id": rows.column("article_id"), "seq": pc.take(mine.column("seq"), at),
-            "content_key": key_array(content_keys(rows.column("content_hash").to_pylist())),
+            "content_key": key_array(keys_of(rows.column("content_hash").to_pylist())),
             "signature": pa.array([s.tobytes() for s in fingerprints(rows)], pa.binary(NUM_PERM * 4)),
             "original_seq": pc.take(mine.column("original_seq"), at), "duplicate_of": rows.column("duplicate_of"),
             "day": pa.array(entry_days(rows), pa.int32()).cast(pa.date32()),

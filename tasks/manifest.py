@@ -13,7 +13,6 @@ again. A version without it (khabar ≤ 0.6) gets one from its data, once.
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from tasks.keys import key_array, keys_column, keys_of
 from tasks.records import RETRIED_REASONS
 
 INPUTS_DIR = "inputs"
@@ -31,23 +31,6 @@ SCHEMA = pa.schema([
     pa.field("source_uri", pa.string(), nullable=False), ("source_key", pa.binary(16)), ("doc_id", pa.string()),
     ("doc_key", pa.binary(16)), ("processed", pa.bool_()), ("files", pa.list_(pa.string())),
 ])
-
-
-def keys_of(values: Iterable[str | None]) -> np.ndarray:
-    """16 bytes of a hash per value (a missing value: 16 zero bytes)."""
-    return np.array([hashlib.blake2b(v.encode(), digest_size=16).digest() if v else bytes(16) for v in values],
-                    dtype="S16")
-
-
-def _key_array(keys: np.ndarray) -> pa.Array:
-    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(keys), [None, pa.py_buffer(keys.tobytes())])
-
-
-def _keys_column(column: pa.ChunkedArray) -> np.ndarray:
-    array = column.combine_chunks()
-    if not len(array):
-        return np.empty(0, "S16")
-    return np.frombuffer(array.buffers()[1], "S16")[array.offset:array.offset + len(array)].copy()
 
 
 def inputs_dir(version: Path) -> Path:
@@ -85,10 +68,10 @@ class Manifest:
         for number, path in enumerate(_parts(version)):
             table = pq.ParquetFile(path).read(columns=["source_key", "doc_key", "processed"])
             manifest._parts.append(path.name)
-            sources.append(_keys_column(table.column("source_key")))
+            sources.append(keys_column(table.column("source_key")))
             parts.append(np.full(table.num_rows, number, np.int32))
             done = table.column("processed").to_numpy(zero_copy_only=False).astype(bool)
-            docs.append(np.where(done, _keys_column(table.column("doc_key")), np.bytes_(b"")))
+            docs.append(np.where(done, keys_column(table.column("doc_key")), np.bytes_(b"")))
             del table
         if sources:
             keys, part, doc = np.concatenate(sources), np.concatenate(parts), np.concatenate(docs)
@@ -147,8 +130,8 @@ class Manifest:
         source_keys = keys_of(rows.column("source_uri").to_pylist())
         doc_keys = keys_of(rows.column("doc_id").to_pylist())
         table = pa.table({
-            "source_uri": rows.column("source_uri"), "source_key": _key_array(source_keys),
-            "doc_id": rows.column("doc_id"), "doc_key": _key_array(doc_keys), "processed": rows.column("processed"),
+            "source_uri": rows.column("source_uri"), "source_key": key_array(source_keys),
+            "doc_id": rows.column("doc_id"), "doc_key": key_array(doc_keys), "processed": rows.column("processed"),
             "files": rows.column("files"),
         }, schema=SCHEMA)
         atomic_write_table(table, inputs_dir(self.version) / name)
@@ -203,7 +186,7 @@ def compact(source: Path, target: Path, moved: dict[str, str]) -> int:
     kept = 0
     for number, name in enumerate(manifest._parts):
         table = pq.read_table(inputs_dir(source) / name)
-        keys = _keys_column(table.column("source_key"))
+        keys = keys_column(table.column("source_key"))
         at = np.minimum(np.searchsorted(manifest._source_keys, keys), max(len(manifest._source_keys) - 1, 0))
         table = table.filter(pa.array(manifest._source_part[at] == number))
         if not table.num_rows:
@@ -257,9 +240,9 @@ def build(version: Path) -> int:
         rows = grouped.slice(start, BUILT_PART_ROWS)
         table = pa.table({
             "source_uri": rows.column("source_uri"),
-            "source_key": _key_array(keys_of(rows.column("source_uri").to_pylist())),
+            "source_key": key_array(keys_of(rows.column("source_uri").to_pylist())),
             "doc_id": rows.column("doc_id_max"),
-            "doc_key": _key_array(keys_of(rows.column("doc_id_max").to_pylist())),
+            "doc_key": key_array(keys_of(rows.column("doc_id_max").to_pylist())),
             "processed": rows.column("processed_any"), "files": files.slice(start, BUILT_PART_ROWS),
         }, schema=SCHEMA)
         atomic_write_table(table, inputs_dir(version) / f"{BUILT_PART_PREFIX}-{part:05d}.parquet")
