@@ -1,24 +1,23 @@
 """The Prefect API a `khabar` command talks to: the user's own (PREFECT_API_URL set, in the
-environment or the Prefect profile), else a temporary server started for the command in a
-child process on 127.0.0.1 and stopped when it ends.
+environment or the Prefect profile), else a temporary server for the command, stopped when it
+ends.
 
-Prefect's own "temporary server" does the same, but starting it imports Prefect's whole server
-stack (FastAPI, SQLAlchemy, asyncpg, …) into the run's process: ~100 MB that the run never uses
-(measured: a trivial flow grows the process from 82 to 181 MB). Starting the same server
-process ourselves keeps the run's memory for pages."""
+The temporary server is Prefect's own (`SubprocessASGIServer`, what Prefect starts by itself
+when no API is set), started by a keeper process (`python -m flows.api_server`) rather than
+in the command's process: the keeper imports Prefect's server stack, which the run never
+uses, and stops the server when its stdin closes, i.e. when the command ends however it
+ends, killed with -9 included."""
 from __future__ import annotations
 
+import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-
-import httpx
-
 
 # Task-run rows from the clients' events in batches, not one transaction per event (Prefect's
 # default), as the server shares the cores with the workers; rows reach the UI at most a
@@ -39,6 +38,8 @@ class ServerDidNotStart(RuntimeError):
 
 
 def free_port() -> int:
+    import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -48,17 +49,14 @@ def free_port() -> int:
 def prefect_api():
     """Yields the API URL the command's flows report to."""
     from prefect.settings import (PREFECT_API_SSL_CERT_FILE, PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
-                                  PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, PREFECT_UI_URL,
-                                  temporary_settings)
+                                  PREFECT_UI_URL, temporary_settings)
 
     if PREFECT_API_URL.value():
         yield PREFECT_API_URL.value()
         return
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/api"
-    server = _start(port)
+    keeper = start_keeper()
     try:
-        _wait_healthy(server, url, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+        url = _started_url(keeper)
         # No flow-run heartbeats: they let a long-lived server mark a run whose process died
         # as crashed, but this server dies with the process. Each run's end waits for the
         # heartbeat thread's current one-second sleep.
@@ -71,12 +69,47 @@ def prefect_api():
             finally:
                 _drain_queued()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        _stop(keeper)
+
+
+def start_keeper() -> subprocess.Popen:
+    """The keeper process, in a session of its own: a Ctrl-C meant for the run does not stop
+    the server before the run has sent its last states; the run's end does."""
+    from prefect.settings import get_current_settings
+
+    env = {**os.environ, **get_current_settings().to_environment_variables(exclude_unset=True), **RECORDER_BATCHING}
+    return subprocess.Popen([sys.executable, "-m", "flows.api_server"], env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def _started_url(keeper: subprocess.Popen) -> str:
+    """The keeper's one line: the server's URL, or why it did not start (its time limit is
+    PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, counted from the keeper's start)."""
+    assert keeper.stdout is not None
+    line = keeper.stdout.readline()
+    try:
+        answer = json.loads(line)
+    except ValueError:
+        raise ServerDidNotStart(f"the temporary Prefect server's keeper exited with status {keeper.wait()}") from None
+    if "url" not in answer:
+        raise ServerDidNotStart(f"the temporary Prefect server did not start: {answer.get('error')}")
+    return answer["url"]
+
+
+def _stop(keeper: subprocess.Popen) -> None:
+    """Closing the keeper's stdin stops the server (Prefect's stop: terminate, then kill)."""
+    assert keeper.stdin is not None
+    try:
+        keeper.stdin.close()
+    except OSError:
+        pass
+    try:
+        keeper.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        keeper.kill()
+        keeper.wait()
+    if keeper.stdout is not None:
+        keeper.stdout.close()
 
 
 def _light_tls(directory: Path, cert_file_setting) -> dict:
@@ -106,47 +139,37 @@ def _drain_queued() -> None:
             pass                      # never started
 
 
-def _start(port: int) -> subprocess.Popen:
-    import prefect
-    from prefect.settings import get_current_settings
+def keep() -> int:
+    """The keeper: starts Prefect's temporary server, prints its URL as one JSON line, and
+    stops it when stdin closes."""
+    started = time.monotonic()
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
-    # The command line and settings Prefect's SubprocessASGIServer uses (prefect 3.8): the API
-    # without the UI and without the scheduler and other services a long-lived server runs.
-    env = {**os.environ, **get_current_settings().to_environment_variables(exclude_unset=True),
-           "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1",
-           **RECORDER_BATCHING}
-    return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent), "--factory",
-         "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "error", "--lifespan", "on"],
-        env=env, stdin=subprocess.DEVNULL, preexec_fn=_dies_with(os.getpid()) if sys.platform == "linux" else None)
+    server = SubprocessASGIServer()
+
+    def stop_when_the_command_ends() -> None:
+        sys.stdin.read()
+        server.stop()
+        os._exit(0)
+
+    threading.Thread(target=stop_when_the_command_ends, daemon=True).start()
+    timeout = PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
+    try:
+        server.start(timeout=max(1, round(timeout - (time.monotonic() - started))))
+    except Exception as e:            # Prefect's message names what failed; one line of it
+        server.stop()
+        reason = " ".join(str(e).split())[:300] or type(e).__name__
+        print(json.dumps({"error": f"{reason} (PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS={timeout:g})"}),
+              flush=True)
+        return 1
+    print(json.dumps({"url": server.api_url}), flush=True)
+    threading.Event().wait()
+    return 0
 
 
-def _dies_with(parent: int):
-    """In the server's process before it runs: the kernel sends it SIGTERM when the thread
-    that started it ends, so a `khabar` killed with -9 leaves no server behind."""
-    def arm() -> None:
-        import ctypes
-        import signal
+if __name__ == "__main__":
+    from flows.settings import apply_prefect_defaults
 
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
-        if os.getppid() != parent:        # the parent died before the line above took effect
-            os._exit(1)
-    return arm
-
-
-def _wait_healthy(server: subprocess.Popen, url: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    with httpx.Client(timeout=2.0) as client:
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise ServerDidNotStart(f"the temporary Prefect server exited with status {server.returncode}")
-            try:
-                if client.get(f"{url}/health").status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-    raise ServerDidNotStart(f"the temporary Prefect server did not answer within {timeout:g} s "
-                            "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)")
+    apply_prefect_defaults()
+    sys.exit(keep())

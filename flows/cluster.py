@@ -92,13 +92,7 @@ class DaskStages:
                 self.workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
                 self.in_flight = 2 * self.workers
             self.log(f"Dask: {self.workers} workers at {client.scheduler.address}")
-        from prefect_dask.task_runners import PrefectDaskFuture
-
-        # What DaskTaskRunner.submit does, but not `pure`: Dask would name the task by hashing
-        # its arguments, pickling a batch's refs and Prefect's serialized context once more in
-        # this process (~20 ms a batch), for a key no other task shares.
-        future = self.runner.client.submit(task, parameters=parameters, return_type="state", pure=False)
-        return PrefectDaskFuture(wrapped_future=future, task_run_id=future.task_run_id)
+        return self.runner.submit(task, parameters=parameters)
 
     def result(self, future) -> BatchState:
         return future.result()

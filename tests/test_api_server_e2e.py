@@ -63,39 +63,57 @@ def test_a_temporary_server_in_its_own_process(tmp_path):
 
 
 STARTER = """
-import os, sys, time
-from flows.api_server import _start, free_port
-server = _start(free_port())
-print(server.pid, flush=True)
-time.sleep(120)
+import sys, time
+from flows.api_server import prefect_api
+with prefect_api() as url:
+    print(url, flush=True)
+    time.sleep(120)
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except FileNotFoundError:
-        return False
+def _processes_with(marker: str) -> list[int]:
+    """The processes whose environment holds `marker` (this test's PREFECT_HOME)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                environ = f.read()
+            with open(f"/proc/{entry}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker.encode() in environ and state not in ("Z", "X"):
+            found.append(int(entry))
+    return found
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux's")
-def test_the_temporary_server_dies_with_a_command_killed_while_it_starts(tmp_path):
-    """Item 9 of "Reliability, second round": SIGKILL a command whose server is starting; the
-    server must not run on (230 MB each, forever)."""
+@pytest.mark.skipif(sys.platform != "linux", reason="reads the processes' environments in /proc")
+@pytest.mark.parametrize("when", ["starting", "running"])
+def test_the_temporary_server_dies_with_a_command_killed_with_minus_9(tmp_path, when):
+    """Item 9 of "Reliability, second round": SIGKILL a command whose server is starting or
+    running; neither the server nor its keeper may run on (230 MB each, forever)."""
     import signal
     import time
 
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"), "PYTHONPATH": str(ROOT)}
+    home = str(tmp_path / "prefect-home")
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(PREFECT_HOME=home, PYTHONPATH=str(ROOT))
     command = subprocess.Popen([sys.executable, "-c", STARTER], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    server = int(command.stdout.readline())
-    assert _alive(server)
+    if when == "running":
+        assert command.stdout.readline().startswith("http://127.0.0.1:")
+    else:
+        deadline = time.monotonic() + 60       # the server process exists, not yet answering
+        while len(_processes_with(home)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert len(_processes_with(home)) >= 3         # the command, the keeper, the server
     command.send_signal(signal.SIGKILL)
     command.wait()
     deadline = time.monotonic() + 30
-    while _alive(server) and time.monotonic() < deadline:
+    while _processes_with(home) and time.monotonic() < deadline:
         time.sleep(0.2)
-    alive = _alive(server)
-    if alive:
-        os.kill(server, signal.SIGKILL)
-    assert not alive
+    left = _processes_with(home)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left
