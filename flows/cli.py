@@ -72,8 +72,8 @@ def _check_out_dir(out: Path) -> str | None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     sources = args.sources or ["seeds/"]
-    problem = _check_sources(sources) or _check_out_dir(Path(args.out)) or _check_store(Path(args.out)) \
-        or _check_run_options(args)
+    problem = _check_rules() or _check_sources(sources) or _check_out_dir(Path(args.out)) \
+        or _check_store(Path(args.out)) or _check_run_options(args)
     if problem:
         return _fail(problem)
     from tasks.store import StoreDamaged, StoreLocked
@@ -120,6 +120,18 @@ def _check_sources(sources: list[str]) -> str | None:
                 if not is_url(each):
                     expand_source(each)
     except (SourceError, SourcesFileError) as e:
+        return str(e)
+    return None
+
+
+def _check_rules() -> str | None:
+    """The line rules and profiles read and checked once before anything runs: a mistake in
+    them is one line naming the file, the rule and the field, not every page quarantined."""
+    from tasks.profiles import RulesError, load_rulebook
+
+    try:
+        load_rulebook()
+    except RulesError as e:
         return str(e)
     return None
 
@@ -224,6 +236,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
     path = Path(args.page)
     if not path.is_file():
         return _fail(f"page not found: {args.page}")
+    problem = _check_rules()
+    if problem:
+        return _fail(problem)
     doc_id, size = file_digest(path)
     try:
         page = extract(InputRef(str(path.resolve()), doc_id, size), path.read_bytes())

@@ -37,6 +37,7 @@ class Line:
     position: int | None = None  # the article it ended up in (set by segmentation)
     score: float | None = None   # the content model's probability that it is main text (text dumps)
     main: bool | None = None     # whether the model's judgement made it main text; None: not judged
+    roles: frozenset[str] = frozenset()   # its rule's roles in segmentation (profiles.RULE_ROLES)
 
     @property
     def tag(self) -> str:
@@ -52,25 +53,32 @@ def clean(raw: str) -> str:
     return text
 
 
-def label_line(text: str, book: RuleBook, profile: Profile | None) -> tuple[str, str | None, str | None]:
-    """(label, rule id, value) of one cleaned, non-blank line, with no context."""
+NO_ROLES: frozenset[str] = frozenset()
+# The roles of the rules written here rather than in rules.yaml.
+_CREDIT_VALUE = frozenset({"value_is_credit"})
+_INSIDE_BODY = frozenset({"inside_body"})     # a name over a place can be a teaser's or a quote's
+
+
+def label_line(text: str, book: RuleBook,
+               profile: Profile | None) -> tuple[str, str | None, str | None, frozenset[str]]:
+    """(label, rule id, value, rule roles) of one cleaned, non-blank line, with no context."""
     rules = (profile.line_rules if profile else ()) + book.line_rules
     for rule in rules:
         m = rule.match(text)
         if m:
             value = m.groupdict().get("value")
-            return rule.label, rule.id, value.strip() if value else None
+            return rule.label, rule.id, value.strip() if value else None, rule.roles
     if len(text.split()) <= BARE_DATE_MAX_WORDS and is_date_only(text):
         # A line that is only a date ("3/6/2024", "الثلاثاء 12 مارس 2024 - 10:30").
-        return "date", "bare_date", text
+        return "date", "bare_date", text, NO_ROLES
     m = _ENDS_IN_PARENS.match(text)
     if m and m["paren"].strip() not in book.title_tags:
         if book.caption_credit.match(m["paren"]) and len(m["text"].split()) >= 2:
-            return "caption", "caption_credit", m["paren"].strip()
+            return "caption", "caption_credit", m["paren"].strip(), _CREDIT_VALUE
         b = _BYLINE.match(text)
         if b and len(text.split()) <= 7:
-            return "byline", "byline", text
-    return "text", None, None
+            return "byline", "byline", text, _INSIDE_BODY
+    return "text", None, None, NO_ROLES
 
 
 def label_lines(raw_lines: list[str], book: RuleBook, profile: Profile | None,
@@ -87,13 +95,13 @@ def label_lines(raw_lines: list[str], book: RuleBook, profile: Profile | None,
         if not text:
             lines.append(Line(no, "", "blank"))
             continue
-        label, rule, value = label_line(text, book, profile)
+        label, rule, value, roles = label_line(text, book, profile)
         if label == "text" and text in site_recurring:
             label, rule = "boilerplate", "site_recurring"
         elif label in (("caption",) if extracted else ("text", "caption")) and text in recent:
             # A crawler's dump repeats the headline and photo captions (gallery + inline copy).
-            label, rule = "repeated", "repeated_line"
-        lines.append(Line(no, text, label, rule, value))
+            label, rule, roles = "repeated", "repeated_line", NO_ROLES
+        lines.append(Line(no, text, label, rule, value, roles=roles))
         recent.append(text)
         if len(recent) > REPEAT_WINDOW:
             recent.pop(0)

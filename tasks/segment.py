@@ -31,12 +31,9 @@ from tasks.content import title_scores
 from tasks.linerules import Line
 from tasks.profiles import Profile
 
+# Lines of these labels end a unit, as do those of rules with the role `separator`
+# (rules.yaml, profiles.RULE_ROLES).
 SEPARATORS = {"related_header", "byline", "credit", "tags"}
-SEPARATOR_RULES = {"comments", "copyright", "cookies_newsletter"}
-# The one separator that may stand inside a body: the story can go on after its link.
-INLINE_HEADER_RULE = "read_also_header"
-# Separators that may stand inside a body without ending it.
-WEAK_SEPARATOR_RULES = {INLINE_HEADER_RULE, "byline", "copyright"}
 
 HEADLINE_MAX_WORDS = 30
 SUBTITLE_MAX_WORDS = 30
@@ -129,7 +126,7 @@ def _demote_loose_bylines(lines: list[Line]) -> None:
         elif line.label == "byline":
             if run_lines > TEASER_MAX_LINES or run_words > TEASER_MAX_WORDS:
                 if is_main_text(line):
-                    line.label, line.rule = "text", None
+                    line.label, line.rule, line.roles = "text", None, frozenset()
                     run_lines += 1              # an ordinary line of the run it stands in
                     run_words += token_count(line.text)
                     continue
@@ -145,7 +142,7 @@ def split_units(lines: list[Line]) -> list[Unit]:
     for line in lines:
         if line.label == "blank":
             continue
-        if line.label in SEPARATORS or (line.label == "boilerplate" and line.rule in SEPARATOR_RULES):
+        if line.label in SEPARATORS or "separator" in line.roles:
             current.ended_by = line
             units.append(current)
             current = Unit()
@@ -157,7 +154,7 @@ def split_units(lines: list[Line]) -> list[Unit]:
 
 def _caption(line: Line) -> dict:
     # The text stays as printed, credit included; the credit is also kept on its own.
-    if line.rule in ("caption_credit", "caption_dash_credit"):
+    if "value_is_credit" in line.roles:
         return {"text": line.text, "credit": line.value}
     return {"text": line.value or line.text, "credit": None}
 
@@ -554,11 +551,11 @@ def _ends_article(unit: Unit) -> bool:
     """The last article has met its end (a credit, tags, comments, a related header …); a
     byline-shaped line, a copyright line (a photo's) and an inline "read also" link can stand
     inside a body."""
-    return unit.ended_by is not None and unit.ended_by.rule not in WEAK_SEPARATOR_RULES
+    return unit.ended_by is not None and "inside_body" not in unit.ended_by.roles
 
 
 def _after_inline_header(unit: Unit) -> bool:
-    return unit.ended_by is not None and unit.ended_by.rule == INLINE_HEADER_RULE
+    return unit.ended_by is not None and "inline_header" in unit.ended_by.roles
 
 
 def _after_tags_header(unit: Unit) -> bool:

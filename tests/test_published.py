@@ -54,11 +54,11 @@ def test_a_printed_date_keeps_its_wall_clock_and_the_zone_it_named():
 def test_every_profile_time_zone_is_a_real_zone_and_a_bad_one_is_refused(tmp_path):
     from zoneinfo import ZoneInfo
 
-    from tasks.profiles import ProfileError, load_profile, load_rulebook
+    from tasks.profiles import RulesError, load_profile, load_rulebook
 
     zones = {p.id: p.time_zone for p in load_rulebook().profiles if p.time_zone}
     assert zones["hespress"] == "Africa/Casablanca" and all(ZoneInfo(z) for z in zones.values())
     bad = tmp_path / "bad.v1.yaml"
     bad.write_text("id: bad\nversion: 1\ntime_zone: Cairo/Egypt\n", encoding="utf-8")
-    with pytest.raises(ProfileError, match="bad.v1.yaml: time_zone 'Cairo/Egypt' is not an IANA time zone"):
+    with pytest.raises(RulesError, match="bad.v1.yaml: time_zone 'Cairo/Egypt' is not an IANA time zone"):
         load_profile(bad)
