@@ -27,6 +27,9 @@ REPEAT_WINDOW = 12          # non-blank lines looked back for a repeated line
 BARE_DATE_MAX_WORDS = 7
 
 
+NO_ROLES: frozenset[str] = frozenset()
+
+
 @dataclass(slots=True)
 class Line:
     line_no: int            # 1-based, as in the input
@@ -37,7 +40,11 @@ class Line:
     position: int | None = None  # the article it ended up in (set by segmentation)
     score: float | None = None   # the content model's probability that it is main text (text dumps)
     main: bool | None = None     # whether the model's judgement made it main text; None: not judged
-    roles: frozenset[str] = frozenset()   # its rule's roles in segmentation (profiles.RULE_ROLES)
+    roles: frozenset[str] = NO_ROLES      # its rule's roles in segmentation (profiles.RULE_ROLES)
+
+    def relabel(self, label: str, rule: str | None) -> None:
+        """A later step's judgement replaces the rule's: its roles go with it."""
+        self.label, self.rule, self.roles = label, rule, NO_ROLES
 
     @property
     def tag(self) -> str:
@@ -53,7 +60,6 @@ def clean(raw: str) -> str:
     return text
 
 
-NO_ROLES: frozenset[str] = frozenset()
 # The roles of the rules written here rather than in rules.yaml.
 _CREDIT_VALUE = frozenset({"value_is_credit"})
 _INSIDE_BODY = frozenset({"inside_body"})     # a name over a place can be a teaser's or a quote's
@@ -128,7 +134,7 @@ def mark_menus(lines: list[Line]) -> list[Line]:
         if len(run) >= MENU_MIN_RUN and not under_header:
             banner = [before] if before is not None and short(before, BANNER_MAX_WORDS) else []
             for line in banner + run:
-                line.label, line.rule = "boilerplate", "menu"
+                line.relabel("boilerplate", "menu")
         run.clear()
 
     for line in lines:

@@ -126,11 +126,11 @@ def _demote_loose_bylines(lines: list[Line]) -> None:
         elif line.label == "byline":
             if run_lines > TEASER_MAX_LINES or run_words > TEASER_MAX_WORDS:
                 if is_main_text(line):
-                    line.label, line.rule, line.roles = "text", None, frozenset()
+                    line.relabel("text", None)
                     run_lines += 1              # an ordinary line of the run it stands in
                     run_words += token_count(line.text)
                     continue
-                line.label, line.rule = "boilerplate", "not_main_text"
+                line.relabel("boilerplate", "not_main_text")
             run_lines = run_words = 0
         elif line.label != "blank":
             run_lines = run_words = 0
@@ -192,9 +192,9 @@ def _teaser(unit: Unit, profile: Profile | None) -> dict:
     ender = unit.ended_by if unit.ended_by is not None and unit.ended_by.label == "byline" else None
     for ln in unit.lines:
         if ln.label in ("text", "caption", "repeated"):
-            ln.label, ln.rule = "related", "related_teaser"
+            ln.relabel("related", "related_teaser")
     if ender is not None:
-        ender.label, ender.rule = "related", "related_teaser"
+        ender.relabel("related", "related_teaser")
     return {"title": title_line.text, "summary": summary, "section": section,
             "byline": ender.text if ender is not None else None}
 
@@ -211,7 +211,7 @@ def _article(unit: Unit, position: int, page_title: str | None, title_line: Line
         texts = _trim_by_shape(texts, draft)
     for ln in texts:
         if not is_main_text(ln):
-            ln.label, ln.rule = "boilerplate", "not_main_text"
+            ln.relabel("boilerplate", "not_main_text")
     texts = [ln for ln in texts if ln.label == "text"]
     for ln in texts:
         ln.label = "body"
@@ -226,13 +226,13 @@ def _headline(unit: Unit, page_title: str | None, title_line: Line | None,
     become `repeated`, lines above a chosen headline `not_main_text`."""
     texts = unit.texts()
     if title_line is not None:
-        title_line.label, title_line.rule = "title", None
+        title_line.relabel("title", None)
         if any(ln is title_line for ln in unit.lines):
             # What stands above the headline in its unit is not the article's body.
             above = next(i for i, ln in enumerate(unit.lines) if ln is title_line)
             for ln in unit.lines[:above]:
                 if ln.label == "text":
-                    ln.label, ln.rule = "boilerplate", "not_main_text"
+                    ln.relabel("boilerplate", "not_main_text")
         return title_line.text, _without_copies([ln for ln in texts if ln.label == "text"], title_line.text)
     if page_title:
         # The page's metadata title is the headline; its copies in the text are echoes.
@@ -246,7 +246,7 @@ def _headline(unit: Unit, page_title: str | None, title_line: Line | None,
 def _without_copies(texts: list[Line], title: str) -> list[Line]:
     for ln in texts:
         if ln.text == title:
-            ln.label, ln.rule = "repeated", "repeated_line"
+            ln.relabel("repeated", "repeated_line")
     return [ln for ln in texts if ln.label == "text"]
 
 
@@ -254,14 +254,14 @@ def _trim_by_shape(texts: list[Line], draft: Draft) -> list[Line]:
     """A text dump's body lines without the short header fragments above it, its subtitle
     (into draft.subtitle) and the short links trailing it."""
     while len(texts) >= 2 and is_headline(texts[0].text) and token_count(texts[0].text) <= HEADER_FRAGMENT_MAX_WORDS:
-        texts[0].label, texts[0].rule = "boilerplate", "header_fragment"
+        texts[0].relabel("boilerplate", "header_fragment")
         texts = texts[1:]
     if len(texts) >= 2 and is_headline(texts[0].text) and token_count(texts[0].text) <= SUBTITLE_MAX_WORDS:
         draft.subtitle = texts[0].text
         texts[0].label = "subtitle"
         texts = texts[1:]
     while len(texts) > 1 and token_count(texts[-1].text) <= TRAILING_LINK_MAX_WORDS and is_headline(texts[-1].text):
-        texts[-1].label, texts[-1].rule = "boilerplate", "trailing_links"
+        texts[-1].relabel("boilerplate", "trailing_links")
         texts = texts[:-1]
     return texts
 
@@ -506,7 +506,7 @@ def segment(lines: list[Line], profile: Profile | None, page_title: str | None =
         elif role is UnitRole.TAGS:
             drafts[-1].tags.extend(ln.text for ln in unit.texts())
             for ln in unit.texts():
-                ln.label, ln.rule = "tags", "tags_list"
+                ln.relabel("tags", "tags_list")
         elif role is UnitRole.RELATED:
             _related(unit, drafts[-1], profile, unit.ended_by is not None and unit.ended_by.label == "byline")
             state.teasers += 1
@@ -520,7 +520,7 @@ def segment(lines: list[Line], profile: Profile | None, page_title: str | None =
 def _discard(unit: Unit, rule: str) -> None:
     for ln in unit.lines:
         if ln.label in ("text", "caption"):
-            ln.label, ln.rule = "boilerplate", rule
+            ln.relabel("boilerplate", rule)
 
 
 def _related(unit: Unit, draft: Draft, profile: Profile | None, ends_in_byline: bool) -> None:
@@ -532,7 +532,7 @@ def _related(unit: Unit, draft: Draft, profile: Profile | None, ends_in_byline: 
             if token_count(ln.text) >= RELATED_TITLE_MIN_WORDS:
                 draft.related.append(_teaser(Unit([ln]), profile))
             else:
-                ln.label, ln.rule = "boilerplate", "section_link"
+                ln.relabel("boilerplate", "section_link")
     elif unit.texts():
         draft.related.append(_teaser(unit, profile))
 

@@ -146,7 +146,7 @@ def apply_scores(judged: list[Line], scores) -> None:
         line.score = float(score)
         line.main = bool(score >= CONTENT_THRESHOLD)
         if line.rule in GUESSED_RULES:
-            line.label, line.rule = "text", None
+            line.relabel("text", None)
     keep_likeliest_paragraph(judged)
     extend_main_text(judged)
 
@@ -269,7 +269,7 @@ def _as_listing(lines: list[Line]) -> list[Line]:
     for line in lines:
         line.position = None
         if line.label in ("title", "subtitle", "body"):
-            line.label, line.rule = "boilerplate", "listing_page"
+            line.relabel("boilerplate", "listing_page")
     return lines
 
 
