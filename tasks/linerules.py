@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from tasks.dates import is_date_only
+from tasks.labels import Label
 from tasks.profiles import Profile, RuleBook
 
 # Icon names a scraper picks up from <i class="play-circle">: Latin kebab-case after Arabic text.
@@ -34,7 +35,7 @@ NO_ROLES: frozenset[str] = frozenset()
 class Line:
     line_no: int            # 1-based, as in the input
     text: str               # whitespace folded
-    label: str
+    label: Label
     rule: str | None = None
     value: str | None = None    # what the line says: a date, a credit, a caption's credit …
     position: int | None = None  # the article it ended up in (set by segmentation)
@@ -42,14 +43,14 @@ class Line:
     main: bool | None = None     # whether the model's judgement made it main text; None: not judged
     roles: frozenset[str] = NO_ROLES      # its rule's roles in segmentation (profiles.RULE_ROLES)
 
-    def relabel(self, label: str, rule: str | None) -> None:
+    def relabel(self, label: Label, rule: str | None) -> None:
         """A later step's judgement replaces the rule's: its roles go with it."""
         self.label, self.rule, self.roles = label, rule, NO_ROLES
 
     @property
     def tag(self) -> str:
         """The label as `explain` and the run report show it, e.g. boilerplate:share_marker."""
-        return f"{self.label}:{self.rule}" if self.label in ("boilerplate", "repeated") and self.rule else self.label
+        return f"{self.label}:{self.rule}" if self.label in (Label.BOILERPLATE, Label.REPEATED) and self.rule else self.label
 
 
 def clean(raw: str) -> str:
@@ -66,7 +67,7 @@ _INSIDE_BODY = frozenset({"inside_body"})     # a name over a place can be a tea
 
 
 def label_line(text: str, book: RuleBook,
-               profile: Profile | None) -> tuple[str, str | None, str | None, frozenset[str]]:
+               profile: Profile | None) -> tuple[Label, str | None, str | None, frozenset[str]]:
     """(label, rule id, value, rule roles) of one cleaned, non-blank line, with no context."""
     rules = (profile.line_rules if profile else ()) + book.line_rules
     for rule in rules:
@@ -76,15 +77,15 @@ def label_line(text: str, book: RuleBook,
             return rule.label, rule.id, value.strip() if value else None, rule.roles
     if len(text.split()) <= BARE_DATE_MAX_WORDS and is_date_only(text):
         # A line that is only a date ("3/6/2024", "الثلاثاء 12 مارس 2024 - 10:30").
-        return "date", "bare_date", text, NO_ROLES
+        return Label.DATE, "bare_date", text, NO_ROLES
     m = _ENDS_IN_PARENS.match(text)
     if m and m["paren"].strip() not in book.title_tags:
         if book.caption_credit.match(m["paren"]) and len(m["text"].split()) >= 2:
-            return "caption", "caption_credit", m["paren"].strip(), _CREDIT_VALUE
+            return Label.CAPTION, "caption_credit", m["paren"].strip(), _CREDIT_VALUE
         b = _BYLINE.match(text)
         if b and len(text.split()) <= 7:
-            return "byline", "byline", text, _INSIDE_BODY
-    return "text", None, None, NO_ROLES
+            return Label.BYLINE, "byline", text, _INSIDE_BODY
+    return Label.TEXT, None, None, NO_ROLES
 
 
 def label_lines(raw_lines: list[str], book: RuleBook, profile: Profile | None,
@@ -99,14 +100,14 @@ def label_lines(raw_lines: list[str], book: RuleBook, profile: Profile | None,
     recent: list[str] = []          # the last REPEAT_WINDOW non-blank texts
     for no, text in enumerate(cleaned if cleaned is not None else map(clean, raw_lines), start=1):
         if not text:
-            lines.append(Line(no, "", "blank"))
+            lines.append(Line(no, "", Label.BLANK))
             continue
         label, rule, value, roles = label_line(text, book, profile)
-        if label == "text" and text in site_recurring:
-            label, rule = "boilerplate", "site_recurring"
-        elif label in (("caption",) if extracted else ("text", "caption")) and text in recent:
+        if label == Label.TEXT and text in site_recurring:
+            label, rule = Label.BOILERPLATE, "site_recurring"
+        elif label in ((Label.CAPTION,) if extracted else (Label.TEXT, Label.CAPTION)) and text in recent:
             # A crawler's dump repeats the headline and photo captions (gallery + inline copy).
-            label, rule, roles = "repeated", "repeated_line", NO_ROLES
+            label, rule, roles = Label.REPEATED, "repeated_line", NO_ROLES
         lines.append(Line(no, text, label, rule, value, roles=roles))
         recent.append(text)
         if len(recent) > REPEAT_WINDOW:
@@ -134,15 +135,15 @@ def mark_menus(lines: list[Line]) -> list[Line]:
         if len(run) >= MENU_MIN_RUN and not under_header:
             banner = [before] if before is not None and short(before, BANNER_MAX_WORDS) else []
             for line in banner + run:
-                line.relabel("boilerplate", "menu")
+                line.relabel(Label.BOILERPLATE, "menu")
         run.clear()
 
     for line in lines:
-        if line.label == "text" and short(line, MENU_MAX_WORDS):
+        if line.label == Label.TEXT and short(line, MENU_MAX_WORDS):
             run.append(line)
-        elif line.label not in ("blank", "boilerplate"):
+        elif line.label not in (Label.BLANK, Label.BOILERPLATE):
             flush()
-            before = line if line.label == "text" else None
-            under_header = line.label in ("tags", "related_header") and not line.value
+            before = line if line.label == Label.TEXT else None
+            under_header = line.label in (Label.TAGS, Label.RELATED_HEADER) and not line.value
     flush()
     return lines

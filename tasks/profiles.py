@@ -12,12 +12,14 @@ from urllib.parse import urlparse
 
 import yaml
 
+from tasks.labels import Label
+
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
 
 # What a rule may call a line (segment.py and strip.py act on these).
-RULE_LABELS = ("boilerplate", "caption", "date", "dateline", "author", "credit", "tags", "related_header",
-               "related_inline", "byline")
+RULE_LABELS = tuple(Label(name) for name in ("boilerplate", "caption", "date", "dateline", "author", "credit",
+                                              "tags", "related_header", "related_inline", "byline"))
 # A rule's role in cutting a page into articles, besides its label (segment.py):
 #   separator        its line ends the unit of lines it closes, as a related or tags header does
 #   inside_body      a separator that may stand inside an article's body without ending it
@@ -30,7 +32,7 @@ _RULE = {
     "type": "object", "required": ["id", "label", "patterns"], "additionalProperties": False,
     "properties": {
         "id": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
-        "label": {"enum": list(RULE_LABELS)},
+        "label": {"enum": [str(label) for label in RULE_LABELS]},
         "patterns": {**_STRINGS, "minItems": 1},
         "max_words": {"type": "integer", "minimum": 1},
         **{role: {"type": "boolean"} for role in RULE_ROLES},
@@ -63,7 +65,7 @@ class RulesError(ValueError):
 @dataclass(frozen=True)
 class LineRule:
     id: str
-    label: str
+    label: Label
     patterns: tuple[re.Pattern, ...]
     max_words: int | None = None                # longer lines are prose that mentions the notice
     roles: frozenset[str] = frozenset()         # RULE_ROLES
@@ -148,7 +150,7 @@ def _rules(entries: list[dict] | None, credits: str, path: Path) -> tuple[LineRu
         seen.add(e["id"])
         patterns = tuple(_compiled(p.replace("{credit}", credits), path, f"{where}, field patterns[{i}]")
                          for i, p in enumerate(e["patterns"]))
-        rules.append(LineRule(e["id"], e["label"], patterns, max_words=e.get("max_words"),
+        rules.append(LineRule(e["id"], Label(e["label"]), patterns, max_words=e.get("max_words"),
                               roles=frozenset(role for role in RULE_ROLES if e.get(role))))
     return tuple(rules)
 

@@ -28,12 +28,13 @@ from enum import Enum
 
 from tasks.arabic import token_count
 from tasks.content import title_scores
+from tasks.labels import Label
 from tasks.linerules import Line
 from tasks.profiles import Profile
 
 # Lines of these labels end a unit, as do those of rules with the role `separator`
 # (rules.yaml, profiles.RULE_ROLES).
-SEPARATORS = {"related_header", "byline", "credit", "tags"}
+SEPARATORS = {Label.RELATED_HEADER, Label.BYLINE, Label.CREDIT, Label.TAGS}
 
 HEADLINE_MAX_WORDS = 30
 SUBTITLE_MAX_WORDS = 30
@@ -64,8 +65,8 @@ TITLE_MIN_WORDS = 3
 # A body's first paragraph is a sentence: this many words, or a shorter line ending like one.
 LEAD_MIN_WORDS = 10
 # Lines that are never a title, whatever their shape.
-NOT_TITLES = {"date", "author", "caption", "credit", "dateline", "tags", "related_header",
-              "related_inline", "related"}
+NOT_TITLES = {Label.DATE, Label.AUTHOR, Label.CAPTION, Label.CREDIT, Label.DATELINE, Label.TAGS,
+              Label.RELATED_HEADER, Label.RELATED_INLINE, Label.RELATED}
 
 _SENTENCE_END = re.compile(r"[.!:؛…。！？]$|\.[\"”»]$")
 _DATELINE = re.compile(r"^(?P<place>[\u0621-\u064a]+(?:\s[\u0621-\u064a]+){0,2})\s*(?::|\s[-–])\s+\S")
@@ -79,12 +80,12 @@ class Unit:
     ended_by: Line | None = None
 
     def texts(self) -> list[Line]:
-        return [ln for ln in self.lines if ln.label == "text"]
+        return [ln for ln in self.lines if ln.label == Label.TEXT]
 
     def main_texts(self) -> list[Line]:
         """Its text lines that are main text: all of them, unless the content model judged
         the page (text dumps)."""
-        return [ln for ln in self.lines if ln.label == "text" and is_main_text(ln)]
+        return [ln for ln in self.lines if ln.label == Label.TEXT and is_main_text(ln)]
 
 
 def is_main_text(line: Line) -> bool:
@@ -120,19 +121,19 @@ def _demote_loose_bylines(lines: list[Line]) -> None:
     paragraph run it is a line like any other ("View all (23)", "Zakat (3)")."""
     run_lines = run_words = 0
     for line in lines:
-        if line.label == "text":
+        if line.label == Label.TEXT:
             run_lines += 1
             run_words += token_count(line.text)
-        elif line.label == "byline":
+        elif line.label == Label.BYLINE:
             if run_lines > TEASER_MAX_LINES or run_words > TEASER_MAX_WORDS:
                 if is_main_text(line):
-                    line.relabel("text", None)
+                    line.relabel(Label.TEXT, None)
                     run_lines += 1              # an ordinary line of the run it stands in
                     run_words += token_count(line.text)
                     continue
-                line.relabel("boilerplate", "not_main_text")
+                line.relabel(Label.BOILERPLATE, "not_main_text")
             run_lines = run_words = 0
-        elif line.label != "blank":
+        elif line.label != Label.BLANK:
             run_lines = run_words = 0
 
 
@@ -140,7 +141,7 @@ def split_units(lines: list[Line]) -> list[Unit]:
     _demote_loose_bylines(lines)
     units, current = [], Unit()
     for line in lines:
-        if line.label == "blank":
+        if line.label == Label.BLANK:
             continue
         if line.label in SEPARATORS or "separator" in line.roles:
             current.ended_by = line
@@ -186,15 +187,15 @@ def _teaser(unit: Unit, profile: Profile | None) -> dict:
     section = None
     if profile and profile.sections:
         for ln in unit.lines:
-            if ln.label == "caption":
+            if ln.label == Label.CAPTION:
                 section = next((s for s in profile.sections if ln.text.startswith(s + " ")), None)
                 break
-    ender = unit.ended_by if unit.ended_by is not None and unit.ended_by.label == "byline" else None
+    ender = unit.ended_by if unit.ended_by is not None and unit.ended_by.label == Label.BYLINE else None
     for ln in unit.lines:
-        if ln.label in ("text", "caption", "repeated"):
-            ln.relabel("related", "related_teaser")
+        if ln.label in (Label.TEXT, Label.CAPTION, Label.REPEATED):
+            ln.relabel(Label.RELATED, "related_teaser")
     if ender is not None:
-        ender.relabel("related", "related_teaser")
+        ender.relabel(Label.RELATED, "related_teaser")
     return {"title": title_line.text, "summary": summary, "section": section,
             "byline": ender.text if ender is not None else None}
 
@@ -211,10 +212,10 @@ def _article(unit: Unit, position: int, page_title: str | None, title_line: Line
         texts = _trim_by_shape(texts, draft)
     for ln in texts:
         if not is_main_text(ln):
-            ln.relabel("boilerplate", "not_main_text")
-    texts = [ln for ln in texts if ln.label == "text"]
+            ln.relabel(Label.BOILERPLATE, "not_main_text")
+    texts = [ln for ln in texts if ln.label == Label.TEXT]
     for ln in texts:
-        ln.label = "body"
+        ln.label = Label.BODY
     draft.paragraphs = [ln.text for ln in texts]
     _take_metadata(unit, draft)
     return draft
@@ -226,19 +227,19 @@ def _headline(unit: Unit, page_title: str | None, title_line: Line | None,
     become `repeated`, lines above a chosen headline `not_main_text`."""
     texts = unit.texts()
     if title_line is not None:
-        title_line.relabel("title", None)
+        title_line.relabel(Label.TITLE, None)
         if any(ln is title_line for ln in unit.lines):
             # What stands above the headline in its unit is not the article's body.
             above = next(i for i, ln in enumerate(unit.lines) if ln is title_line)
             for ln in unit.lines[:above]:
-                if ln.label == "text":
-                    ln.relabel("boilerplate", "not_main_text")
-        return title_line.text, _without_copies([ln for ln in texts if ln.label == "text"], title_line.text)
+                if ln.label == Label.TEXT:
+                    ln.relabel(Label.BOILERPLATE, "not_main_text")
+        return title_line.text, _without_copies([ln for ln in texts if ln.label == Label.TEXT], title_line.text)
     if page_title:
         # The page's metadata title is the headline; its copies in the text are echoes.
         return page_title, _without_copies(texts, page_title)
     if texts and is_headline(texts[0].text) and not title_chosen:
-        texts[0].label = "title"
+        texts[0].label = Label.TITLE
         return texts[0].text, texts[1:]
     return None, texts
 
@@ -246,43 +247,43 @@ def _headline(unit: Unit, page_title: str | None, title_line: Line | None,
 def _without_copies(texts: list[Line], title: str) -> list[Line]:
     for ln in texts:
         if ln.text == title:
-            ln.relabel("repeated", "repeated_line")
-    return [ln for ln in texts if ln.label == "text"]
+            ln.relabel(Label.REPEATED, "repeated_line")
+    return [ln for ln in texts if ln.label == Label.TEXT]
 
 
 def _trim_by_shape(texts: list[Line], draft: Draft) -> list[Line]:
     """A text dump's body lines without the short header fragments above it, its subtitle
     (into draft.subtitle) and the short links trailing it."""
     while len(texts) >= 2 and is_headline(texts[0].text) and token_count(texts[0].text) <= HEADER_FRAGMENT_MAX_WORDS:
-        texts[0].relabel("boilerplate", "header_fragment")
+        texts[0].relabel(Label.BOILERPLATE, "header_fragment")
         texts = texts[1:]
     if len(texts) >= 2 and is_headline(texts[0].text) and token_count(texts[0].text) <= SUBTITLE_MAX_WORDS:
         draft.subtitle = texts[0].text
-        texts[0].label = "subtitle"
+        texts[0].label = Label.SUBTITLE
         texts = texts[1:]
     while len(texts) > 1 and token_count(texts[-1].text) <= TRAILING_LINK_MAX_WORDS and is_headline(texts[-1].text):
-        texts[-1].relabel("boilerplate", "trailing_links")
+        texts[-1].relabel(Label.BOILERPLATE, "trailing_links")
         texts = texts[:-1]
     return texts
 
 
 def _take_metadata(unit: Unit, draft: Draft) -> None:
     """The dateline, captions, date, author and inline related links of an article's unit."""
-    dateline_line = next((ln for ln in unit.lines if ln.label == "dateline"), None)
+    dateline_line = next((ln for ln in unit.lines if ln.label == Label.DATELINE), None)
     if dateline_line is not None:
         draft.dateline = dateline_line.value
     elif draft.paragraphs:
         draft.dateline = _dateline(draft.paragraphs[0])
     seen_captions = set()
     for ln in unit.lines:
-        if ln.label == "caption" and ln.text not in seen_captions:
+        if ln.label == Label.CAPTION and ln.text not in seen_captions:
             seen_captions.add(ln.text)
             draft.captions.append(_caption(ln))
-        elif ln.label == "date" and draft.published_raw is None:
+        elif ln.label == Label.DATE and draft.published_raw is None:
             draft.published_raw = ln.value
-        elif ln.label == "author" and ln.value and draft.author is None:
+        elif ln.label == Label.AUTHOR and ln.value and draft.author is None:
             draft.author = ln.value
-        elif ln.label == "related_inline" and ln.value:
+        elif ln.label == Label.RELATED_INLINE and ln.value:
             # trafilatura keeps inline "اقرأ أيضاً: …" links; the linked title is a related item.
             draft.related.append({"title": ln.value, "summary": None, "section": None, "byline": None})
 
@@ -297,10 +298,10 @@ def _continue_body(unit: Unit, draft: Draft, profile: Profile | None, after_link
     else:
         rest = unit.texts()
     for ln in rest:
-        ln.label, ln.rule = ("body", None) if is_main_text(ln) else ("boilerplate", "not_main_text")
-    draft.paragraphs.extend(ln.text for ln in rest if ln.label == "body")
+        ln.relabel(*((Label.BODY, None) if is_main_text(ln) else (Label.BOILERPLATE, "not_main_text")))
+    draft.paragraphs.extend(ln.text for ln in rest if ln.label == Label.BODY)
     for ln in unit.lines:
-        if ln.label == "caption" and all(c["text"] != ln.text for c in draft.captions):
+        if ln.label == Label.CAPTION and all(c["text"] != ln.text for c in draft.captions):
             draft.captions.append(_caption(ln))
 
 
@@ -314,8 +315,8 @@ def _continue_after_box(unit: Unit, draft: Draft, profile: Profile | None) -> No
     for ln in texts[:links]:
         draft.related.append(_teaser(Unit([ln]), profile))
     for ln in texts[links:]:
-        ln.label, ln.rule = ("body", None) if is_main_text(ln) else ("boilerplate", "not_main_text")
-    draft.paragraphs.extend(ln.text for ln in texts[links:] if ln.label == "body")
+        ln.relabel(*((Label.BODY, None) if is_main_text(ln) else (Label.BOILERPLATE, "not_main_text")))
+    draft.paragraphs.extend(ln.text for ln in texts[links:] if ln.label == Label.BODY)
 
 
 def _continues_body(paragraphs: list[str]) -> bool:
@@ -346,7 +347,7 @@ def headline_shaped(line: Line) -> bool:
 TITLE_MIN_PROBABILITY = 0.2
 # What a rule or segmentation may have made of a headline before it was chosen; any other
 # label a rule gave (a date, a byline, a share marker, a caption…) rules a line out.
-TITLE_ELIGIBLE = {"text", "title", "subtitle", "repeated", "byline", "body"}
+TITLE_ELIGIBLE = {Label.TEXT, Label.TITLE, Label.SUBTITLE, Label.REPEATED, Label.BYLINE, Label.BODY}
 TITLE_ELIGIBLE_RULES = {"not_main_text", "header_fragment", "menu", "orphan_text", None}
 
 
@@ -354,15 +355,15 @@ def title_candidates(lines: list[Line], body_start: int) -> list[int]:
     """Indexes of the lines that may be the headline of the article whose body seems to start
     at lines[body_start]: headline-shaped lines from TITLE_LOOKBACK lines above it to
     TITLE_LOOKAHEAD lines below, copies of a caption excluded."""
-    captions = {ln.text for ln in lines if ln.label == "caption"}
-    captions |= {ln.text.removesuffix(f"({ln.value})").rstrip() for ln in lines if ln.label == "caption" and ln.value}
+    captions = {ln.text for ln in lines if ln.label == Label.CAPTION}
+    captions |= {ln.text.removesuffix(f"({ln.value})").rstrip() for ln in lines if ln.label == Label.CAPTION and ln.value}
 
     def eligible(line: Line) -> bool:
-        return ((line.label in TITLE_ELIGIBLE or (line.label == "boilerplate" and line.rule in TITLE_ELIGIBLE_RULES))
+        return ((line.label in TITLE_ELIGIBLE or (line.label == Label.BOILERPLATE and line.rule in TITLE_ELIGIBLE_RULES))
                 and line.text not in captions and headline_shaped(line))
 
-    above = [i for i in range(body_start - 1, -1, -1) if lines[i].label != "blank"][:TITLE_LOOKBACK]
-    below = [i for i in range(body_start + 1, len(lines)) if lines[i].label != "blank"][:TITLE_LOOKAHEAD]
+    above = [i for i in range(body_start - 1, -1, -1) if lines[i].label != Label.BLANK][:TITLE_LOOKBACK]
+    below = [i for i in range(body_start + 1, len(lines)) if lines[i].label != Label.BLANK][:TITLE_LOOKAHEAD]
     return [i for i in sorted(above + below) if eligible(lines[i])]
 
 
@@ -380,7 +381,7 @@ def choose_title(lines: list[Line], body_start: Line, lead: list[str]) -> Line |
     # A headline and its deck stand one under the other, the headline first: of two likely
     # candidates with nothing but blank lines between them, the upper one is the title.
     if best > 0 and scores[best - 1] >= TITLE_MIN_PROBABILITY and all(
-            ln.label == "blank" for ln in lines[candidates[best - 1] + 1:candidates[best]]):
+            ln.label == Label.BLANK for ln in lines[candidates[best - 1] + 1:candidates[best]]):
         best -= 1
     return lines[candidates[best]]
 
@@ -444,7 +445,7 @@ class SegmentState:
 
 def _unit_role(unit: Unit, state: SegmentState) -> UnitRole:
     """The first that holds, in this order (a decision table: tests/test_segment.py)."""
-    ends_in_byline = unit.ended_by is not None and unit.ended_by.label == "byline"
+    ends_in_byline = unit.ended_by is not None and unit.ended_by.label == Label.BYLINE
     role = None if ends_in_byline else _continuation(unit, state)
     if role is not None:
         return role
@@ -506,9 +507,9 @@ def segment(lines: list[Line], profile: Profile | None, page_title: str | None =
         elif role is UnitRole.TAGS:
             drafts[-1].tags.extend(ln.text for ln in unit.texts())
             for ln in unit.texts():
-                ln.relabel("tags", "tags_list")
+                ln.relabel(Label.TAGS, "tags_list")
         elif role is UnitRole.RELATED:
-            _related(unit, drafts[-1], profile, unit.ended_by is not None and unit.ended_by.label == "byline")
+            _related(unit, drafts[-1], profile, unit.ended_by is not None and unit.ended_by.label == Label.BYLINE)
             state.teasers += 1
         else:
             _discard(unit, "orphan_text")
@@ -519,8 +520,8 @@ def segment(lines: list[Line], profile: Profile | None, page_title: str | None =
 
 def _discard(unit: Unit, rule: str) -> None:
     for ln in unit.lines:
-        if ln.label in ("text", "caption"):
-            ln.relabel("boilerplate", rule)
+        if ln.label in (Label.TEXT, Label.CAPTION):
+            ln.relabel(Label.BOILERPLATE, rule)
 
 
 def _related(unit: Unit, draft: Draft, profile: Profile | None, ends_in_byline: bool) -> None:
@@ -532,7 +533,7 @@ def _related(unit: Unit, draft: Draft, profile: Profile | None, ends_in_byline: 
             if token_count(ln.text) >= RELATED_TITLE_MIN_WORDS:
                 draft.related.append(_teaser(Unit([ln]), profile))
             else:
-                ln.relabel("boilerplate", "section_link")
+                ln.relabel(Label.BOILERPLATE, "section_link")
     elif unit.texts():
         draft.related.append(_teaser(unit, profile))
 
@@ -544,7 +545,7 @@ def _close_unit(unit: Unit, drafts: list[Draft]) -> None:
 
 
 def _opens_related(unit: Unit) -> bool:
-    return unit.ended_by is not None and unit.ended_by.label == "related_header"
+    return unit.ended_by is not None and unit.ended_by.label == Label.RELATED_HEADER
 
 
 def _ends_article(unit: Unit) -> bool:
@@ -559,7 +560,7 @@ def _after_inline_header(unit: Unit) -> bool:
 
 
 def _after_tags_header(unit: Unit) -> bool:
-    return unit.ended_by is not None and unit.ended_by.label == "tags" and not unit.ended_by.value
+    return unit.ended_by is not None and unit.ended_by.label == Label.TAGS and not unit.ended_by.value
 
 
 def _attach_separator(line: Line | None, draft: Draft) -> None:
@@ -567,7 +568,7 @@ def _attach_separator(line: Line | None, draft: Draft) -> None:
     if line is None:
         return
     line.position = draft.position
-    if line.label == "credit" and draft.source_credit is None:
+    if line.label == Label.CREDIT and draft.source_credit is None:
         draft.source_credit = line.value
-    elif line.label == "tags":
+    elif line.label == Label.TAGS:
         draft.tags.extend(_split_tags(line.value))

@@ -14,13 +14,14 @@ from tasks.content import (CONTENT_THRESHOLD, LISTING_THRESHOLD, features, listi
                            predict_content)
 from tasks.extract import REPAIRED
 from tasks.language import identify, stopwords
+from tasks.labels import Label
 from tasks.linerules import Line, clean, label_lines
 from tasks.profiles import Profile, RuleBook, load_rulebook, match_profile
 from tasks.records import Article, Page, Rejection, StageResult, timed, article_id_for
 from tasks.segment import Draft, headline_shaped, segment
 
 # Labels whose lines leave the body: counted per rule in the run report.
-KEPT_LABELS = {"title", "subtitle", "body", "blank"}
+KEPT_LABELS = {Label.TITLE, Label.SUBTITLE, Label.BODY, Label.BLANK}
 
 
 @dataclass(slots=True)
@@ -135,7 +136,7 @@ def judge_main_text(lines: list[Line]) -> None:
 def content_rows(lines: list[Line]) -> tuple[list[Line], np.ndarray]:
     """The lines the content model judges (every non-blank one) and their feature rows, the
     stopwords those count being the page's language's."""
-    judged = [line for line in lines if line.label != "blank"]
+    judged = [line for line in lines if line.label != Label.BLANK]
     prose = " ".join(ln.text for ln in judged if ln.text.count(" ") + 1 >= LANGUAGE_SAMPLE_MIN_WORDS)
     language, _ = identify(prose or " ".join(ln.text for ln in judged))
     return judged, features([ln.text for ln in judged], stopwords(language))
@@ -146,7 +147,7 @@ def apply_scores(judged: list[Line], scores) -> None:
         line.score = float(score)
         line.main = bool(score >= CONTENT_THRESHOLD)
         if line.rule in GUESSED_RULES:
-            line.relabel("text", None)
+            line.relabel(Label.TEXT, None)
     keep_likeliest_paragraph(judged)
     extend_main_text(judged)
 
@@ -157,7 +158,7 @@ def keep_likeliest_paragraph(judged: list[Line]) -> None:
     without an article."""
     if any(line.main for line in judged):
         return
-    prose = [line for line in judged if line.label == "text" and token_count(line.text) >= FALLBACK_MIN_WORDS]
+    prose = [line for line in judged if line.label == Label.TEXT and token_count(line.text) >= FALLBACK_MIN_WORDS]
     if prose:
         max(prose, key=lambda line: line.score or 0.0).main = True
 
@@ -241,7 +242,7 @@ def article_of(draft: Draft, page: Page, publisher: str | None, time_zone: str |
 def listing_row(lines: list[Line]) -> np.ndarray:
     """The page-level description the listing model reads (tasks/content.listing_features)."""
     return listing_features([ln.text for ln in lines], [ln.tag for ln in lines],
-                            [bool(ln.main) and ln.label == "body" for ln in lines],
+                            [bool(ln.main) and ln.label == Label.BODY for ln in lines],
                             [ln.score for ln in lines])
 
 
@@ -261,15 +262,15 @@ LISTING_TITLES_KEPT = 30
 def _teaser_titles(lines: list[Line]) -> list[str]:
     """Headline-shaped lines no rule named: the listing's teaser titles."""
     return [ln.text for ln in lines
-            if (ln.label in ("title", "subtitle", "body", "text", "related") or ln.rule == "not_main_text")
+            if (ln.label in (Label.TITLE, Label.SUBTITLE, Label.BODY, Label.TEXT, Label.RELATED) or ln.rule == "not_main_text")
             and headline_shaped(ln)][:LISTING_TITLES_KEPT]
 
 
 def _as_listing(lines: list[Line]) -> list[Line]:
     for line in lines:
         line.position = None
-        if line.label in ("title", "subtitle", "body"):
-            line.relabel("boilerplate", "listing_page")
+        if line.label in (Label.TITLE, Label.SUBTITLE, Label.BODY):
+            line.relabel(Label.BOILERPLATE, "listing_page")
     return lines
 
 
@@ -280,7 +281,7 @@ def explain(page: Page, book: RuleBook | None = None) -> str:
            f"# profile: {stripped.profile.key if stripped.profile else 'none (generic rules only)'}",
            f"# articles: {len(stripped.articles)}"]
     for line in stripped.lines:
-        if line.label == "blank":
+        if line.label == Label.BLANK:
             continue
         pos = "-" if line.position is None else str(line.position)
         score = "    " if line.score is None else f"{line.score:.2f}"
