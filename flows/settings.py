@@ -27,17 +27,9 @@ def apply_prefect_defaults() -> None:
         os.environ.setdefault(key, value)
 
 
-class _TaskRunCompletions(logging.Filter):
-    """Drops the line Prefect logs when a task run completes ("Finished in state
-    Completed()"): nine task runs per batch, each line sent to the API, stored and printed,
-    while the UI shows every task run's state anyway. Failures (ERROR) and retries pass."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.levelno == logging.INFO and str(record.msg).startswith("Finished in state Completed"))
-
-
 def quiet_task_run_completions() -> None:
-    """In every process that runs khabar's tasks: the flow's and each Dask worker's."""
-    logger = logging.getLogger("prefect.task_runs")
-    if not any(isinstance(f, _TaskRunCompletions) for f in logger.filters):
-        logger.addFilter(_TaskRunCompletions())
+    """Task runs log warnings and errors only, in every process that runs khabar's tasks (the
+    flow's and each Dask worker's). At INFO a khabar task run logs only "Finished in state
+    Completed()" (its tasks use no Prefect retries or hooks): nine lines per batch, each sent to
+    the API, stored and printed, while the UI shows every task run's state anyway."""
+    logging.getLogger("prefect.task_runs").setLevel(logging.WARNING)
