@@ -105,15 +105,18 @@ class _Bands:
             self.keys[band] = np.insert(self.keys[band], at, keys[order, band])
             self.positions[band] = np.insert(self.positions[band], at, positions[order])
 
-    def candidates(self, keys: np.ndarray) -> set[int]:
-        """Positions sharing a band key with `keys` (one entry's (bands,) keys)."""
-        found: set[int] = set()
-        for band, key in enumerate(keys.tolist()):
+    def candidates(self, keys: np.ndarray) -> list[set[int]]:
+        """For each row of (n, bands) keys, the positions sharing a band key with it: one
+        search per band for all rows (most rows share none)."""
+        found: list[set[int]] = [set() for _ in range(len(keys))]
+        for band in range(self.bands):
             table = self.keys[band]
-            lo = np.searchsorted(table, np.uint64(key), "left")
-            hi = np.searchsorted(table, np.uint64(key), "right")
-            if hi > lo:
-                found.update(self.positions[band][lo:hi].tolist())
+            if not len(table):
+                continue
+            lo = np.searchsorted(table, keys[:, band], "left")
+            hi = np.searchsorted(table, keys[:, band], "right")
+            for row in np.flatnonzero(hi > lo).tolist():
+                found[row].update(self.positions[band][lo[row]:hi[row]].tolist())
         return found
 
 
@@ -354,11 +357,12 @@ class DedupIndex:
         batch = _Entries(self._shape)
         band_keys = batch.bands.band_keys(signatures)
         batch.bands.merge(np.arange(n, dtype=np.int64), band_keys)
+        earlier = self._in_window(days, keys, signatures, band_keys, needed, replaced)
         roots: list[tuple[int, str] | None] = []
-        for row in range(n):
+        for row, in_batch in enumerate(batch.bands.candidates(band_keys)):
             day, key, signature = int(days[row]), keys[row], signatures[row]
-            found = self._in_window(day, key, signature, band_keys[row], needed, replaced) + self._exact(key, replaced)
-            for other in batch.bands.candidates(band_keys[row]):
+            found = earlier[row] + self._exact(key, replaced)
+            for other in in_batch:
                 if other < row and self._same(int(days[other]) - day, keys[other] == key, signatures[other], signature):
                     found.append(roots[other] or (int(seqs[other]), ids[other]))
             roots.append(min(found) if found else None)
@@ -390,17 +394,25 @@ class DedupIndex:
         return abs(days_apart) <= self.window_days and (
             same_key or float(np.mean(signature == other)) >= self.threshold)
 
-    def _in_window(self, day: int, key: bytes, signature: np.ndarray, band_keys: np.ndarray,
-                   needed: dict[str, tuple[int, int]], replaced: set[str]) -> list[tuple[int, str]]:
-        """The roots of the entries (written before this batch) that one row duplicates."""
-        found = []
-        for month in _months_between(day - self.window_days, day + self.window_days):
+    def _in_window(self, days: np.ndarray, keys: np.ndarray, signatures: np.ndarray, band_keys: np.ndarray,
+                   needed: dict[str, tuple[int, int]], replaced: set[str]) -> list[list[tuple[int, str]]]:
+        """For each row, the roots of the entries (written before this batch) it duplicates: a
+        month at a time, for the rows whose window reaches it."""
+        found: list[list[tuple[int, str]]] = [[] for _ in range(len(days))]
+        first_month = (days - self.window_days).astype("datetime64[D]").astype("datetime64[M]")
+        last_month = (days + self.window_days).astype("datetime64[D]").astype("datetime64[M]")
+        for month in needed:
+            m = np.datetime64(month, "M")
+            rows = np.flatnonzero((first_month <= m) & (m <= last_month))
             entries = self._month(month, set(needed), *needed[month])
-            for pos in entries.bands.candidates(band_keys):
-                if entries.article_ids[pos] not in replaced and self._same(
-                        int(entries.day[pos]) - day, entries.keys[pos] == key, entries.signatures[pos], signature):
-                    found.append(self._root(int(entries.seq[pos]), int(entries.original[pos]),
-                                            entries.article_ids[pos], entries.duplicate_of[pos], replaced))
+            for row, positions in zip(rows.tolist(), entries.bands.candidates(band_keys[rows])):
+                day = int(days[row])
+                for pos in positions:
+                    if entries.article_ids[pos] not in replaced and self._same(
+                            int(entries.day[pos]) - day, entries.keys[pos] == keys[row], entries.signatures[pos],
+                            signatures[row]):
+                        found[row].append(self._root(int(entries.seq[pos]), int(entries.original[pos]),
+                                                     entries.article_ids[pos], entries.duplicate_of[pos], replaced))
         return found
 
     def _root(self, seq: int, original: int, article_id: str, duplicate_of: str | None,
