@@ -30,7 +30,7 @@ LOCAL_CLUSTER = {"threads_per_worker": 1, "processes": True, "dashboard_address"
 # Local workers: not daemons, so each can start the child that extracts HTML pages and is
 # killed past the page limit (tasks/isolated.py); no statistical profiler, for a dashboard
 # that is not there; glibc's own malloc thresholds (the nanny's MALLOC_TRIM_THRESHOLD_ makes
-# every large block an mmap; workers give a batch's memory back themselves, prepare_task);
+# every large block an mmap, which costs more time than the memory it gives back is worth);
 # Dask's periodic checks slowed, as they take a core's share even while idle, while a
 # blocked loop is still reported and a worker filling its memory still pauses within a
 # second (docs/PITFALLS.md, bench/RESULTS.md).

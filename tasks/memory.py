@@ -1,13 +1,9 @@
-"""A process's memory: what it holds now (for the batch log line), giving back what a finished
-batch freed, and keeping the cyclic collector off the objects that live as long as the
-process. glibc keeps freed blocks in its arenas for reuse; a batch's pages, trees and frames
-leave holes that the next batch's differently sized objects do not fit, so without a trim
-the resident size creeps up batch after batch on a long run."""
+"""A process's memory: what it holds now (for the batch log line), collecting a finished
+batch's cyclic garbage, and keeping the cyclic collector off the objects that live as long as
+the process."""
 from __future__ import annotations
 
 import atexit
-import ctypes
-import ctypes.util
 import gc
 import os
 from contextlib import contextmanager
@@ -22,17 +18,6 @@ def rss_mib() -> float | None:
             return int(f.read().split()[1]) * _PAGE / 2**20
     except (OSError, ValueError, IndexError):
         return None
-
-
-def _malloc_trim():
-    name = ctypes.util.find_library("c")
-    try:
-        return ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):
-        return None                     # not glibc (musl, macOS): nothing to trim
-
-
-_TRIM = _malloc_trim()
 
 
 _UNFREEZE_AT_EXIT = False
@@ -68,6 +53,5 @@ def survivors_frozen():
 
 
 def release_freed_memory() -> None:
+    """A finished batch's cyclic garbage (pages, trees, frames) collected before the next."""
     gc.collect()
-    if _TRIM is not None:
-        _TRIM(0)
