@@ -27,7 +27,7 @@ from tasks.data_docs import site_dir
 from tasks.dedup import DEFAULT_THRESHOLD, DEFAULT_WINDOW_DAYS, DedupIndex
 from tasks.fetch import FetchPolicy
 from tasks.memory import release_freed_memory, rss_mib, survivors_frozen
-from tasks.records import BatchState, InputRef, RunContext
+from tasks.records import BatchState, InputRef, RunContext, former_names
 from tasks.stages import data_docs_task, dedup_task, write_task
 from tasks.manifest import Manifest
 from tasks.store import Staging, Store, current_version, schema_is_current
@@ -188,7 +188,7 @@ def _finish_batch(batch: BatchState, run, staging, index, manifest, report, logg
         if r.reason == "batch_invalid":
             logger.warning("batch %d stopped, nothing of it written: %s", batch_no, r.detail)
             break
-    wrote = write_task(articles, rejections, str(staging.path), run, batch_no, manifest, index)
+    wrote = write_task(articles, rejections, str(staging.path), run, batch_no, manifest, index, former_names(refs))
     written = wrote.output
     for stage, stats in deduped.stats.items():
         report.add_stage(stage, stats)

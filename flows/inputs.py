@@ -52,7 +52,7 @@ class Inputs:
         return None if self.found is None else len(self.found.new)
 
     def batches(self) -> Iterator[BatchState]:
-        known = self.manifest.processed_docs()
+        known = self.manifest.processed_inputs()
         fetcher = Fetcher(self.policy, self.out / RAW_DIR, FetchState(self.out / RAW_DIR))
         walk = Walk(self.sources, known, self.out / RAW_DIR, fetcher)
         sent = 0
@@ -81,12 +81,12 @@ class Inputs:
         # quote() is Prefect's own way to pass an argument as it is; its stubs do not know it.
         self.report.stages["discover"].seconds += discover_task(quote(walk), settled)  # type: ignore[call-overload]
 
-    def _fetch(self, found: Discovery, known: Container[str], fetcher: Fetcher) -> None:
+    def _fetch(self, found: Discovery, known: Container[tuple[str, str]], fetcher: Fetcher) -> None:
         """URL pages, each fetched into the raw zone (its own task, with retries), then sorted
         into new and unchanged like files."""
         started = time.perf_counter()
         refs, rejections = fetch_pages(fetcher, found.urls)
-        new, unchanged = split_fetched(refs, known, {r.doc_id for r in found.new + found.unchanged})
+        new, unchanged = split_fetched(refs, known, {(r.source_uri, r.doc_id) for r in found.new + found.unchanged})
         found.new += new
         found.unchanged += unchanged
         found.rejections += rejections

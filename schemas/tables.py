@@ -60,9 +60,9 @@ def _field(name: str, type_: pa.DataType, doc: str, nullable: bool = True) -> pa
 
 
 ARTICLES = pa.schema([
-    _field("article_id", pa.string(), "Deterministic id: sha256 of source_uri and position, 32 hex chars.", False),
+    _field("article_id", pa.string(), "Deterministic id: sha256 of source_uri (the input's key) and position, 32 hex chars.", False),
     _field("doc_id", pa.string(), "sha256 of the input document's bytes.", False),
-    _field("source_uri", pa.string(), "Where the input came from: an absolute file path or a URL.", False),
+    _field("source_uri", pa.string(), "The input's key: its URL, or a file's path from the directory holding its source (it starts with the source directory's name; a file named alone: its name); moving a crawl keeps it. Rows an older khabar wrote: the file's absolute path.", False),
     _field("url", pa.string(), "The page's URL when known (HTML metadata, WARC, fetch)."),
     _field("fetched_at", UTC_TIMESTAMP, "When the page was fetched (HTTP response, WARC-Date); null for local files."),
     _field("position", pa.int32(), "0 for the page's main article, 1.. for articles appended after it.", False),

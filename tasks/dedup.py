@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tasks.keys import key_array, keys_column, keys_of
-from tasks.records import StageResult, timed
+from tasks.records import StageResult, article_id_for, timed
 
 NUM_PERM = 128
 SHINGLE_WORDS = 3
@@ -338,10 +338,13 @@ class DedupIndex:
         return entries
 
     # -- use ---------------------------------------------------------------------------
-    def mark(self, table: pa.Table, signatures: np.ndarray | None = None) -> tuple[pa.Table, int]:
+    def mark(self, table: pa.Table, signatures: np.ndarray | None = None,
+             former_names: dict[str, str] | None = None) -> tuple[pa.Table, int]:
         """`table` with `duplicate_of` set for each row (rows taken in order: each is compared
         with everything before it, earlier rows of the batch included), and the number marked.
-        `signatures`: the rows' `fingerprints`, when computed elsewhere beforehand."""
+        `signatures`: the rows' `fingerprints`, when computed elsewhere beforehand.
+        `former_names`: key → the name an input had before inputs had keys, whose rows the
+        write replaces as it replaces the key's (write.write_batch)."""
         if not table.num_rows:
             return table, 0
         if signatures is None:
@@ -352,6 +355,10 @@ class DedupIndex:
         days = entry_days(table)
         seqs = np.arange(self._next_seq, self._next_seq + n, dtype=np.int64)
         replaced = set(ids)      # their earlier entries go with their rows: a changed page is not its own duplicate
+        if former_names:
+            replaced |= {article_id_for(former_names[uri], position) for uri, position in
+                         zip(table.column("source_uri").to_pylist(), table.column("position").to_pylist())
+                         if uri in former_names}
         needed = self._window_days(days)
         # The batch's own rows, in band tables of their own: a row looks at the rows before it.
         batch = _Entries(self._shape)
@@ -591,11 +598,13 @@ def fingerprint_batch(articles: pa.Table) -> StageResult[Fingerprinted]:
 
 
 @timed
-def dedup_batch(index: DedupIndex, batch: Fingerprinted | pa.Table) -> StageResult[Deduped]:
-    """`batch`: fingerprinted articles, or articles to fingerprint here."""
+def dedup_batch(index: DedupIndex, batch: Fingerprinted | pa.Table,
+                former_names: dict[str, str] | None = None) -> StageResult[Deduped]:
+    """`batch`: fingerprinted articles, or articles to fingerprint here; `former_names`: see
+    DedupIndex.mark."""
     if isinstance(batch, pa.Table):
         batch = Fingerprinted(batch, fingerprints(batch, index._hasher))
-    return StageResult(output=Deduped(*index.mark(batch.articles, batch.signatures)))
+    return StageResult(output=Deduped(*index.mark(batch.articles, batch.signatures, former_names)))
 
 
 def rebuild_index(version: Path) -> int:

@@ -1,5 +1,5 @@
 """discover: list the input documents of the sources, and tell new ones from those already
-processed (same bytes: same doc_id)."""
+processed (the same input, by its key, with the same bytes)."""
 from __future__ import annotations
 
 import glob
@@ -12,7 +12,7 @@ from pathlib import Path
 from collections.abc import Container, Iterable, Iterator
 
 
-from tasks.records import InputRef, Rejection, input_rejection, uri_of_path
+from tasks.records import InputRef, Rejection, input_key, input_rejection, uri_of_path
 from tasks.sources import (feed_links, is_url, is_warc, named_sources, sitemap_links, starts_as_url_list, url_list,
                            warc_html_records, xml_kind)
 
@@ -37,6 +37,16 @@ class Discovery:
     @property
     def inputs(self) -> int:
         return len(self.new) + len(self.unchanged) + len(self.urls) + len(self.rejections)
+
+
+def key_base(source: str) -> Path:
+    """The directory an input's key is taken from (records.input_key)."""
+    path = Path(source)
+    if path.is_file():
+        return path.absolute().parent
+    if not path.is_dir() and glob.has_magic(source):
+        path = Path(*_parts_before_wildcard(path))
+    return path.absolute().parent
 
 
 def expand_source(source: str) -> tuple[list[Path], Path | None]:
@@ -86,28 +96,28 @@ MAX_SITEMAP_DEPTH = 3
 
 class _Walker:
     """Walks the sources once, sorting what it finds into new, unchanged, URLs to fetch and
-    rejections; the same document twice (by path, URL or bytes) counts once.
+    rejections; the same input twice (by path, URL, or key and bytes) counts once.
 
     `settled` counts the new pages at the start of `found.new` that stay as they are whatever
     the rest of the walk finds: page files found before the first WARC record or page given by
     URL. A URL's newest capture is known only at the end of the walk (keep_newest_captures),
     and pages behind URLs are fetched after the walk and come after every page found."""
 
-    def __init__(self, known_doc_ids: Container[str], raw_dir: Path | None, fetcher=None,
+    def __init__(self, known: Container[tuple[str, str]], raw_dir: Path | None, fetcher=None,
                  max_bytes: int = 50 * 2**20):
         self.found = Discovery()
-        self.known_ids = known_doc_ids            # processed by earlier runs
-        self.seen_ids: set[str] = set()           # found by this walk
+        self.known = known                        # processed by earlier runs: (key, doc_id)
+        self.seen_inputs: set[tuple[str, str]] = set()   # found by this walk
         self.seen: set[str] = set()
         self.raw_dir, self.fetcher, self.max_bytes = raw_dir, fetcher, max_bytes
         self.settled, self.settling = 0, True
 
     def add_ref(self, ref: InputRef, settled: bool = True) -> None:
         """`settled`: no capture found later can replace it (a page file, not a URL's capture)."""
-        if ref.doc_id in self.seen_ids or ref.doc_id in self.known_ids:
+        if (ref.source_uri, ref.doc_id) in self.seen_inputs or is_known(ref, self.known):
             self.found.unchanged.append(ref)
             return
-        self.seen_ids.add(ref.doc_id)
+        self.seen_inputs.add((ref.source_uri, ref.doc_id))
         self.found.new.append(ref)
         self.settling = self.settling and settled
         if self.settling:
@@ -132,42 +142,44 @@ class _Walker:
             if not entries and glob.has_magic(source):
                 # Not an error (a drop directory is often empty), but a typo looks the same.
                 _LOG.warning("%s matches no file", source)
+            base = key_base(source)
             for entry in entries:
-                self.entry(entry, root)
+                self.entry(entry, root, input_key(entry.absolute(), base))
                 yield
 
-    def entry(self, entry: Path, root: Path | None) -> None:
-        """One entry of a file source: a page, a WARC or a URL list, or a rejection that names it
-        (a link leading out of the source directory, a dangling link, a FIFO or device)."""
+    def entry(self, entry: Path, root: Path | None, key: str) -> None:
+        """One entry of a file source, known by `key`: a page, a WARC or a URL list, or a
+        rejection that names it (a link leading out of the source directory, a dangling link,
+        a FIFO or device)."""
         path = entry.resolve()
         if root is not None and not path.is_relative_to(root):
             # A drop directory others can write to must not become a way to read any file here.
-            self.reject(entry, "symlink_outside_source", f"{entry.name} links to {path}, outside the source {root}")
+            self.reject(key, "symlink_outside_source", f"{entry.name} links to {path}, outside the source {root}")
         elif not path.exists():
-            self.reject(entry, "unreadable", f"{entry.name} links to {path}, which does not exist")
+            self.reject(key, "unreadable", f"{entry.name} links to {path}, which does not exist")
         elif path.is_dir():
             return            # a link to a directory inside the source: walked as part of the source
         elif not path.is_file():
-            self.reject(entry, "not_a_regular_file", f"{entry.name} is a FIFO, socket or device, not a file")
+            self.reject(key, "not_a_regular_file", f"{entry.name} is a FIFO, socket or device, not a file")
         else:
             try:
-                self.file(path)
+                self.file(path, key)
             except OSError as e:
-                self.reject(entry, "unreadable", f"cannot read {entry.name}: {e.strerror or e}")
+                self.reject(key, "unreadable", f"cannot read {entry.name}: {e.strerror or e}")
 
-    def reject(self, entry: Path, reason: str, detail: str) -> None:
-        if str(entry) not in self.seen:
-            self.seen.add(str(entry))
-            self.found.rejections.append(input_rejection(uri_of_path(entry.absolute()), "discover", reason, detail))
+    def reject(self, key: str, reason: str, detail: str) -> None:
+        if key not in self.seen:
+            self.seen.add(key)
+            self.found.rejections.append(input_rejection(key, "discover", reason, detail))
 
-    def file(self, path: Path) -> None:
+    def file(self, path: Path, key: str) -> None:
         if str(path) in self.seen:
             return
         self.seen.add(str(path))
         with open(path, "rb") as f:
             head = f.read(SNIFF_BYTES)
         if is_warc(head):
-            self.warc(path)
+            self.warc(path, key)
             return
         listed = url_list(head if len(head) < SNIFF_BYTES else path.read_bytes()) if starts_as_url_list(head) else None
         if listed is not None:
@@ -175,18 +187,18 @@ class _Walker:
                 self.add_url(url)
             for number, line, reason in listed.bad:
                 self.found.rejections.append(input_rejection(
-                    f"{uri_of_path(path)}#line={number}", "discover", reason,
+                    f"{key}#line={number}", "discover", reason,
                     f"line {number} of a URL list is not an http(s) URL: {line[:200]}"))
             return
         # A file shorter than the sniffed head is read whole already.
         doc_id, size = (hashlib.sha256(head).hexdigest(), len(head)) if len(head) < SNIFF_BYTES else file_digest(path)
-        self.add_ref(InputRef(source_uri=uri_of_path(path), doc_id=doc_id, size=size))
+        self.add_ref(InputRef(source_uri=key, doc_id=doc_id, size=size, path=uri_of_path(path)))
 
-    def warc(self, path: Path) -> None:
+    def warc(self, path: Path, key: str) -> None:
         from tasks import raw
 
         for record in warc_html_records(path, self.max_bytes):
-            origin = f"{uri_of_path(path)}#{record.offset}"
+            origin = f"{key}#{record.offset}"
             if record.error or record.payload is None:
                 # Named by its place in the archive: its URL may have a good capture elsewhere.
                 self.found.rejections.append(input_rejection(origin, "discover", "warc_record_unreadable",
@@ -240,8 +252,9 @@ class Walk:
     """A walk of the sources that can stop and go on: a run hands the first pages it finds to
     the workers while the rest is still to be walked."""
 
-    def __init__(self, sources: list[str], known_doc_ids: Container[str], raw_dir: Path | None = None, fetcher=None):
-        self._walker = _Walker(known_doc_ids, raw_dir, fetcher)
+    def __init__(self, sources: list[str], known: Container[tuple[str, str]], raw_dir: Path | None = None,
+                 fetcher=None):
+        self._walker = _Walker(known, raw_dir, fetcher)
         self._steps = (step for source in sources for step in self._walker.source(source))
         self.ended = False
 
@@ -265,11 +278,20 @@ class Walk:
 _ENDED = object()
 
 
-def discover(sources: list[str], known_doc_ids: Container[str], raw_dir: Path | None = None, fetcher=None) -> Discovery:
-    """Every document of every source, once; those whose bytes were already processed (in
-    an earlier run, or earlier in this one) are `unchanged`. Pages behind URLs (URL lists,
-    feeds, sitemaps) are listed in `urls` for the fetch stage."""
-    walk = Walk(sources, known_doc_ids, raw_dir, fetcher)
+def is_known(ref: InputRef, known: Container[tuple[str, str]]) -> bool:
+    """Whether `known` (pairs of an input's key and doc_id) holds the input with these bytes:
+    by its key, or by the absolute path that named a file before inputs had keys, so an
+    upgraded dataset does not take every file for new."""
+    return (ref.source_uri, ref.doc_id) in known or (ref.path is not None and (ref.path, ref.doc_id) in known)
+
+
+def discover(sources: list[str], known: Container[tuple[str, str]], raw_dir: Path | None = None,
+             fetcher=None) -> Discovery:
+    """Every document of every source, once; an input processed before with the same bytes
+    (in an earlier run, or earlier in this one) is `unchanged`, a copy of it under another key
+    is not. `known`: (key, doc_id) of the inputs processed by earlier runs. Pages behind URLs
+    (URL lists, feeds, sitemaps) are listed in `urls` for the fetch stage."""
+    walk = Walk(sources, known, raw_dir, fetcher)
     walk.until(None)
     return walk.found
 
@@ -307,16 +329,16 @@ def _capture_time(ref: InputRef) -> datetime:
     return ref.fetched_at or datetime.min.replace(tzinfo=timezone.utc)
 
 
-def split_fetched(refs: list[InputRef], known_doc_ids: Container[str],
-                  seen: Iterable[str] = ()) -> tuple[list[InputRef], list[InputRef]]:
-    """Fetched pages into (new, unchanged): a 304 or the same bytes as before (processed by an
-    earlier run, or `seen` in this one) is unchanged."""
+def split_fetched(refs: list[InputRef], known: Container[tuple[str, str]],
+                  seen: Iterable[tuple[str, str]] = ()) -> tuple[list[InputRef], list[InputRef]]:
+    """Fetched pages into (new, unchanged): a 304 or the same bytes as before at the same URL
+    (processed by an earlier run, or `seen` in this one: (key, doc_id) pairs) is unchanged."""
     new: list[InputRef] = []
     unchanged: list[InputRef] = []
     seen = set(seen)
     for ref in refs:
-        (unchanged if ref.doc_id in seen or ref.doc_id in known_doc_ids else new).append(ref)
-        seen.add(ref.doc_id)
+        (unchanged if (ref.source_uri, ref.doc_id) in seen or is_known(ref, known) else new).append(ref)
+        seen.add((ref.source_uri, ref.doc_id))
     return new, unchanged
 
 

@@ -338,7 +338,7 @@ def _extract_ref(ref: InputRef, seconds_limit: float) -> Page:
     if ref.size > MAX_PAGE_BYTES:
         raise ExtractError("too_large", f"{ref.size} bytes; pages over {MAX_PAGE_BYTES} bytes are not "
                            "processed (the fetcher's limit too)")
-    data = raw.get(ref.raw) if ref.raw else path_of_uri(ref.source_uri).read_bytes()
+    data = raw.get(ref.raw) if ref.raw else path_of_uri(ref.path or ref.source_uri).read_bytes()
     if not ref.raw and sha256_hex(data) != ref.doc_id:
         raise ExtractError(CHANGED_WHILE_READ, "the file changed between discovery and extraction; "
                            "the next run reads it again")

@@ -54,7 +54,7 @@ class Manifest:
         self._parts: list[str] = []                    # part file names, oldest first
         self._source_keys = np.empty(0, "S16")         # sorted, each key once
         self._source_part = np.empty(0, np.int32)      # the newest part listing it
-        self._doc_keys = np.empty(0, "S16")            # sorted; processed inputs only
+        self._source_doc = np.empty(0, "S16")          # its doc_key there if processed, else b""
 
     @classmethod
     def open(cls, version: Path | None) -> "Manifest":
@@ -80,13 +80,13 @@ class Manifest:
             keys, part, doc = keys[order], part[order], doc[order]
             newest = np.append(keys[1:] != keys[:-1], True)
             manifest._source_keys, manifest._source_part = keys[newest], part[newest]
-            doc = doc[newest]
-            manifest._doc_keys = np.sort(doc[doc != b""])
+            manifest._source_doc = doc[newest]
         return manifest
 
-    def processed_docs(self) -> "ProcessedDocs":
-        """`doc_id in manifest.processed_docs()`: whether an input with these bytes was processed."""
-        return ProcessedDocs(self)
+    def processed_inputs(self) -> "ProcessedInputs":
+        """`(key, doc_id) in manifest.processed_inputs()`: whether the input of that key was
+        processed with these bytes."""
+        return ProcessedInputs(self)
 
     def rebase(self, version: Path) -> None:
         """Reads and writes go to `version` from now on: a staging copy of the one opened."""
@@ -96,11 +96,12 @@ class Manifest:
         return len(self._source_keys)
 
     # -- questions --------------------------------------------------------------------------
-    def is_processed(self, doc_id: str) -> bool:
-        """Whether an input with these bytes was processed before (see module docstring)."""
-        key = keys_of([doc_id])[0]
-        at = int(np.searchsorted(self._doc_keys, key))
-        return at < len(self._doc_keys) and self._doc_keys[at] == key
+    def is_processed(self, source_uri: str, doc_id: str) -> bool:
+        """Whether the input named `source_uri` (its key) was processed with these bytes (see
+        module docstring)."""
+        source, doc = keys_of([source_uri, doc_id])
+        at = int(np.searchsorted(self._source_keys, source))
+        return at < len(self._source_keys) and self._source_keys[at] == source and self._source_doc[at] == doc
 
     def holding(self, source_uris: Iterable[str]) -> dict[str, list[Path]]:
         """The inputs among `source_uris` the version has rows of, each with the files holding
@@ -142,27 +143,32 @@ class Manifest:
         at = np.searchsorted(self._source_keys, keys)
         listed = (at < len(self._source_keys)) & (self._source_keys[np.minimum(at, len(self._source_keys) - 1)] == keys) \
             if len(self._source_keys) else np.zeros(len(keys), bool)
+        done = rows.column("processed").to_numpy(zero_copy_only=False).astype(bool)
+        docs = np.where(done, doc_keys, np.bytes_(b""))[order]
         self._source_part[at[listed]] = number          # written again: this part is its row now
+        self._source_doc[at[listed]] = docs[listed]
         self._source_keys = np.insert(self._source_keys, at[~listed], keys[~listed])
         self._source_part = np.insert(self._source_part, at[~listed], number)
-        done = np.sort(doc_keys[rows.column("processed").to_numpy(zero_copy_only=False).astype(bool)])
-        self._doc_keys = np.insert(self._doc_keys, np.searchsorted(self._doc_keys, done), done)
+        self._source_doc = np.insert(self._source_doc, at[~listed], docs[~listed])
 
 
-class ProcessedDocs:
-    """The doc_ids a manifest counts as processed, as a container."""
+class ProcessedInputs:
+    """The (key, doc_id) pairs a manifest counts as processed, as a container."""
     __slots__ = ("manifest",)
 
     def __init__(self, manifest: Manifest):
         self.manifest = manifest
 
-    def __contains__(self, doc_id: object) -> bool:
-        return isinstance(doc_id, str) and self.manifest.is_processed(doc_id)
+    def __contains__(self, pair: object) -> bool:
+        return isinstance(pair, tuple) and len(pair) == 2 and self.manifest.is_processed(*pair)
 
 
-def batch_rows(articles: pa.Table, rejections, files_of: dict[str, list[str]]) -> pa.Table:
+def batch_rows(articles: pa.Table, rejections, files_of: dict[str, list[str]],
+               retired: Iterable[str] = ()) -> pa.Table:
     """The manifest rows of a batch: one per input with rows in it. `files_of`: source_uri →
-    files (relative to the version) its rows went to."""
+    files (relative to the version) its rows went to. `retired`: names whose rows the batch
+    replaced under another name (a file's absolute path, its key before inputs had keys),
+    each listed as holding nothing any more."""
     doc_ids: dict[str, str | None] = {}
     processed: dict[str, bool] = {}
     for uri, doc_id in zip(articles.column("source_uri").to_pylist(), articles.column("doc_id").to_pylist()):
@@ -171,6 +177,9 @@ def batch_rows(articles: pa.Table, rejections, files_of: dict[str, list[str]]) -
     for r in rejections:
         doc_ids[r.source_uri] = doc_ids.get(r.source_uri) or r.doc_id
         processed[r.source_uri] = processed.get(r.source_uri, False) or r.reason not in RETRIED_REASONS
+    for name in retired:
+        if name not in doc_ids:
+            doc_ids[name], processed[name] = "", False
     uris = sorted(doc_ids)
     return pa.table({"source_uri": uris, "doc_id": [doc_ids[u] for u in uris],
                      "processed": [processed[u] for u in uris], "files": [sorted(set(files_of.get(u, []))) for u in uris]})

@@ -39,6 +39,22 @@ def uri_of_path(path) -> str:
 _ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")
 
 
+def input_key(path, base) -> str:
+    """A file's key (see article_id_for): its path from `base`, with `/` between parts. `base`
+    holds the source the file was found under: the parent of a directory named on the command
+    line or of the one a glob searches (so the key starts with that directory's name), a file
+    named alone's own directory. Both absolute, not resolved (a link is known by its name)."""
+    from pathlib import PurePosixPath
+
+    return uri_of_path(PurePosixPath(*path.relative_to(base).parts))
+
+
+def former_names(refs) -> dict[str, str]:
+    """Key → the name each file input had before inputs had keys (its absolute path): a
+    dataset from then holds its rows under that name."""
+    return {ref.source_uri: ref.path for ref in refs if ref.path and ref.path != ref.source_uri}
+
+
 def path_of_uri(uri: str):
     """The file a source_uri names (uri_of_path undone)."""
     from pathlib import Path
@@ -52,8 +68,9 @@ def path_of_uri(uri: str):
 
 def article_id_for(source_uri: str, position: int) -> str:
     """Deterministic, so reruns and retries produce the same rows (and a changed page
-    produces the same ids, which lets the writer replace its rows). Keyed on the input's
-    name, which the writer replaces rows by — not on the URL a page claims: two saved files
+    produces the same ids, which lets the writer replace its rows). Keyed on the input's key
+    (input_key: its URL, or its path from its source's directory, so a moved crawl keeps its
+    ids), which the writer replaces rows by — not on the URL a page claims: two saved files
     naming one canonical URL are two inputs, and must not write one id twice."""
     return hashlib.sha256(f"{source_uri}\x1f{position}".encode()).hexdigest()[:32]
 
@@ -74,7 +91,7 @@ class RunContext:
 @dataclass(frozen=True, slots=True)
 class InputRef:
     """One input document found by discover: small enough to pass between tasks."""
-    source_uri: str               # absolute path of the file, or the URL asked for
+    source_uri: str               # the input's key (input_key): the URL asked for, or the file's path from its source's directory
     doc_id: str                   # sha256 of its bytes
     size: int
     url: str | None = None        # the page's URL (after redirects; WARC-Target-URI)
@@ -82,6 +99,7 @@ class InputRef:
     fetched_at: datetime | None = None
     origin: str | None = None     # where in a container it was, when source_uri is its URL: "FILE.warc.gz#OFFSET"
     charset: str | None = None    # the charset its HTTP response declared (Content-Type), if any
+    path: str | None = None       # a file's absolute path (uri_of_path), where its bytes are read
 
 
 @dataclass(slots=True)

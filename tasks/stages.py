@@ -17,7 +17,7 @@ from tasks.extract import extract_batch
 from tasks.fetch import Fetched, Fetcher, FetchError
 from tasks.normalize import normalize_batch
 from tasks.records import (Article, BatchState, InputRef, Page, Rejection, RunContext, StageResult, StageStats,
-                           input_rejection)
+                           former_names, input_rejection)
 from tasks.strip import strip_batch
 from tasks.validate import validate_batch
 from tasks.manifest import Manifest
@@ -91,16 +91,16 @@ def fingerprint_task(batch: BatchState[pa.Table]) -> BatchState[Fingerprinted]:
 
 @task(name="dedup", cache_policy=NO_CACHE, task_run_name="dedup-batch-{batch.batch_no}")
 def dedup_task(index: DedupIndex, batch: BatchState[Fingerprinted]) -> BatchState[Deduped]:
-    return batch.advance("dedup", dedup_batch(index, batch.output))
+    return batch.advance("dedup", dedup_batch(index, batch.output, former_names(batch.refs)))
 
 
 @task(name="write", cache_policy=NO_CACHE, task_run_name="write-batch-{batch_no}")
 def write_task(articles: pa.Table, rejections: list[Rejection], staging: str, run: RunContext,
                batch_no: int = 0, manifest: Manifest | None = None,
-               index: DedupIndex | None = None) -> StageResult[dict]:
+               index: DedupIndex | None = None, former_names: dict[str, str] | None = None) -> StageResult[dict]:
     """The batch's rows, and its articles' entries in the duplicate index (`index`)."""
     started = time.perf_counter()
-    written = write_batch(articles, rejections, Path(staging), run, batch_no, manifest)
+    written = write_batch(articles, rejections, Path(staging), run, batch_no, manifest, former_names)
     if index is not None:
         index.write_batch(part_name(run, batch_no), [(a, d) for a, d in written["removed"] if d is not None])
     return StageResult(output=written, stats=StageStats(seconds=time.perf_counter() - started))

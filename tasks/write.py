@@ -194,17 +194,24 @@ def manifest_part_name(run: RunContext, batch_no: int) -> str:
 
 
 def write_batch(articles: pa.Table, rejections: list[Rejection], staging: Path, run: RunContext,
-                batch_no: int, manifest: Manifest | None = None) -> dict:
+                batch_no: int, manifest: Manifest | None = None, former_names: dict[str, str] | None = None) -> dict:
     """Write one batch's articles and quarantine rows into the staging version; return what
     was written and the (article_id, day) of earlier rows it replaced. `manifest`: the staging
     version's, which says where earlier rows of the batch's inputs are and is told where
-    the new ones went; without it, every file is looked through."""
+    the new ones went; without it, every file is looked through. `former_names`: key -> the
+    name an input had before inputs had keys (a file's absolute path): its rows under that
+    name are replaced too, when none are under its key."""
     name = part_name(run, batch_no)
     written = {"articles": articles.num_rows, "quarantine": len(rejections), "replaced": 0, "removed": []}
     sources = set(articles.column("source_uri").to_pylist()) | {r.source_uri for r in rejections}
-    earlier: dict[str, list[Path] | None] = dict.fromkeys(sources)
+    formers = {former: key for key, former in (former_names or {}).items() if key in sources and former != key}
+    earlier: dict[str, list[Path] | None] = dict.fromkeys(sources | set(formers))
+    retired: list[str] = []
     if manifest is not None:
         earlier = {uri: files for uri, files in manifest.holding(sources).items()}
+        held = manifest.holding(former for former, key in formers.items() if key not in earlier)
+        earlier.update(held)
+        retired = sorted(held)
     files_of: dict[str, list[str]] = {}
     new_files: set[Path] = set()
     if articles.num_rows:
@@ -221,7 +228,7 @@ def write_batch(articles: pa.Table, rejections: list[Rejection], staging: Path, 
             files_of.setdefault(r.source_uri, []).append(f"{QUARANTINE_DIR}/{name}")
     drop_rows_of_sources(staging / QUARANTINE_DIR, earlier, keep=quarantine_file)
     if manifest is not None:
-        manifest.record(manifest_part_name(run, batch_no), batch_rows(articles, rejections, files_of))
+        manifest.record(manifest_part_name(run, batch_no), batch_rows(articles, rejections, files_of, retired))
     crash_point("write:batch_done")
     return written
 

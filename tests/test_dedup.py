@@ -151,6 +151,23 @@ def test_a_changed_page_is_not_a_duplicate_of_its_own_earlier_version(test_set):
     assert n == 0 and len(index) == len(originals) + 1       # the old entry goes when its row does
 
 
+def test_a_changed_page_is_not_a_duplicate_of_its_rows_under_its_name_before_keys(test_set):
+    """A dataset from before inputs had keys holds a file's rows under its absolute path; the
+    file edited, written under its key, replaces them and is not their duplicate."""
+    originals, _, _ = test_set
+    index = DedupIndex()
+    dedup_batch(index, table(originals))
+    old = originals[0]
+    key = "crawl/" + old.source_uri.rsplit("/", 1)[-1]
+    changed = Article(**{**{f: getattr(old, f) for f in old.__dataclass_fields__}, "source_uri": key,
+                         "article_id": article_id_for(key, old.position),
+                         "paragraphs": old.paragraphs + ["فقرة جديدة أضيفت إلى الخبر بعد نشره."]})
+    assert unpack(dedup_batch(index, table([changed])))[1] == 1          # not known as the same input
+    index = DedupIndex()
+    dedup_batch(index, table(originals))
+    assert unpack(dedup_batch(index, table([changed]), former_names={key: old.source_uri}))[1] == 0
+
+
 def test_a_changed_pages_old_entry_goes_with_its_row_without_rewriting_a_month(test_set, tmp_path):
     originals, _, _ = test_set
     ingest(tmp_path, originals, RUN, "part-1.parquet")

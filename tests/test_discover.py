@@ -25,14 +25,50 @@ def test_missing_source_is_a_clear_error(tmp_path):
         expand_source(str(tmp_path / "nope"))
 
 
-def test_known_and_repeated_bytes_are_unchanged(tmp_path):
-    (tmp_path / "one.txt").write_text("same")
-    (tmp_path / "two.txt").write_text("same")
-    (tmp_path / "three.txt").write_text("other")
-    found = discover([str(tmp_path)], known_doc_ids=set())
-    assert found.inputs == 3 and len(found.new) == 2 and len(found.unchanged) == 1
-    again = discover([str(tmp_path)], known_doc_ids={r.doc_id for r in found.new})
+def test_an_input_is_unchanged_by_its_key_and_bytes_and_a_copy_elsewhere_is_new(tmp_path):
+    """Item 12 of "First contact": an input is known by its key (its path from the source's
+    directory) with its bytes; the same bytes under another key are another input (dedup
+    marks the copy), and a moved directory keeps every key."""
+    source = tmp_path / "crawl"
+    source.mkdir()
+    (source / "one.txt").write_text("same")
+    (source / "two.txt").write_text("same")
+    (source / "three.txt").write_text("other")
+    found = discover([str(source)], known=set())
+    assert found.inputs == 3 and len(found.new) == 3 and not found.unchanged
+    assert sorted(r.source_uri for r in found.new) == ["crawl/one.txt", "crawl/three.txt", "crawl/two.txt"]
+    assert {r.path for r in found.new} == {str((source / n).resolve()) for n in ("one.txt", "two.txt", "three.txt")}
+    known = {(r.source_uri, r.doc_id) for r in found.new}
+    again = discover([str(source)], known=known)
     assert len(again.new) == 0 and len(again.unchanged) == 3
+    moved = tmp_path / "elsewhere" / "crawl"
+    moved.parent.mkdir()
+    source.rename(moved)
+    (moved / "two.txt").write_text("edited")
+    after_move = discover([str(moved)], known=known)
+    assert [r.source_uri for r in after_move.new] == ["crawl/two.txt"] and len(after_move.unchanged) == 2
+
+
+def test_a_file_known_by_its_absolute_path_before_keys_is_unchanged(tmp_path):
+    """A dataset written before inputs had keys knows files by their absolute paths."""
+    (tmp_path / "one.txt").write_text("same")
+    first = discover([str(tmp_path)], known=set()).new[0]
+    found = discover([str(tmp_path)], known={(str((tmp_path / "one.txt").resolve()), first.doc_id)})
+    assert not found.new and len(found.unchanged) == 1
+
+
+def test_keys_by_kind_of_source(tmp_path, monkeypatch):
+    """A directory's files and a glob's start with the directory's name; a file named alone is
+    its name; relative and absolute ways of naming a source give the same keys."""
+    (tmp_path / "drop" / "sub").mkdir(parents=True)
+    (tmp_path / "drop" / "sub" / "a.txt").write_text("a")
+    (tmp_path / "drop" / "b.txt").write_text("b")
+    monkeypatch.chdir(tmp_path)
+    for source in ("drop", "drop/", str(tmp_path / "drop"), "./drop"):
+        assert sorted(r.source_uri for r in discover([source], set()).new) == ["drop/b.txt", "drop/sub/a.txt"]
+    assert [r.source_uri for r in discover(["drop/*.txt"], set()).new] == ["drop/b.txt"]
+    assert [r.source_uri for r in discover(["drop/**/*.txt"], set()).new] == ["drop/b.txt", "drop/sub/a.txt"]
+    assert [r.source_uri for r in discover(["drop/sub/a.txt"], set()).new] == ["a.txt"]
 
 
 def test_same_file_named_twice_counts_once():

@@ -193,7 +193,7 @@ def test_a_file_that_changes_between_discovery_and_extraction_is_read_again_next
     assert result.rejections[0].doc_id == discovered.doc_id          # the run's counts still add up
     run = RunContext("r", datetime(2026, 1, 1, tzinfo=timezone.utc), "t")
     write_batch(ARTICLES.empty_table(), result.rejections, tmp_path / "out", run, 0)
-    assert discovered.doc_id not in Manifest.open(tmp_path / "out").processed_docs()
+    assert (discovered.source_uri, discovered.doc_id) not in Manifest.open(tmp_path / "out").processed_inputs()
 
 
 def test_a_file_name_that_is_not_utf8_is_recorded_escaped_and_read_back(tmp_path):

@@ -16,7 +16,7 @@ def outcomes(out: Path, inputs: Path) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for table, outcome in (("articles", lambda r: "articles"), ("quarantine", lambda r: r["reason"])):
         for row in ds.dataset(out / table, format="parquet", partitioning="hive").to_table().to_pylist():
-            name = str(Path(row["source_uri"]).relative_to(inputs.resolve()))
+            name = str(Path(row["source_uri"]).relative_to(inputs.name))      # keys start with the directory
             found.setdefault(name, set()).add(outcome(row))
     return found
 

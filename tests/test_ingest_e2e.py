@@ -76,6 +76,36 @@ def test_seeds_to_parquet_rerun_and_changed_page(prefect_api, seeds_copy, tmp_pa
     assert sorted(after.column("article_id").to_pylist()) == sorted(table.column("article_id").to_pylist())
 
 
+def test_a_moved_crawl_keeps_its_ids_and_a_copy_under_another_name_is_its_own_input(prefect_api, seeds_copy,
+                                                                                      tmp_path):
+    """Item 12 of "First contact": inputs are known by their keys (a file's path from the
+    directory holding its source), not by absolute paths or bytes alone."""
+    out = tmp_path / "data"
+    first = ingest(sources=[str(seeds_copy)], out=str(out))
+    ids = sorted(articles(out).column("article_id").to_pylist())
+    assert all(uri.startswith("seeds/") for uri in articles(out).column("source_uri").to_pylist())
+    moved = tmp_path / "archive" / "seeds"
+    moved.parent.mkdir()
+    seeds_copy.rename(moved)
+    assert ingest(sources=[str(moved)], out=str(out))["unchanged"] == first["inputs"]
+    page = next(moved.glob("002_*.txt"))
+    page.write_text(page.read_text(encoding="utf-8").replace("سيول:", "سيول (أ ف ب):", 1), encoding="utf-8")
+    edited = ingest(sources=[str(moved)], out=str(out))
+    assert (edited["unchanged"], edited["documents_with_articles"], edited["replaced_rows"]) == (4, 1, 1)
+    assert sorted(articles(out).column("article_id").to_pylist()) == ids          # replaced, not added
+    # The same bytes under another name: an input of its own, its article marked a duplicate.
+    copy = moved / "copy-of-002.txt"
+    copy.write_bytes(page.read_bytes())
+    copied = ingest(sources=[str(moved)], out=str(out))
+    assert (copied["unchanged"], copied["documents_with_articles"]) == (5, 1)
+    rows = {(r["source_uri"], r["position"]): r for r in articles(out).to_pylist()}
+    of_page = sorted(pos for uri, pos in rows if uri == f"seeds/{page.name}")
+    assert of_page and sorted(pos for uri, pos in rows if uri == "seeds/copy-of-002.txt") == of_page
+    assert all(rows[("seeds/copy-of-002.txt", pos)]["duplicate_of"] == rows[(f"seeds/{page.name}", pos)]["article_id"]
+               for pos in of_page)
+    assert len(rows) == len(ids) + len(of_page)
+
+
 def test_broken_inputs_are_quarantined_by_name_and_counts_add_up(prefect_api, seeds_copy, tmp_path):
     (seeds_copy / "empty.txt").write_bytes(b"")
     (seeds_copy / "image.html").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))

@@ -133,7 +133,7 @@ def test_a_url_captured_twice_keeps_its_newest_capture_and_quarantines_the_other
     keep_newest_captures(found)
     assert [(r.source_uri, r.fetched_at.hour) for r in found.new if r.source_uri.endswith("/live")] == [(f"{BASE}/live", 12)]
     assert len(found.new) == 2 and found.inputs == 4
-    assert sorted(r.source_uri for r in found.rejections) == [f"{warc}#{starts[0]}", f"{warc}#{starts[2]}"]
+    assert sorted(r.source_uri for r in found.rejections) == [f"{warc.name}#{starts[0]}", f"{warc.name}#{starts[2]}"]
     assert {r.reason for r in found.rejections} == {"superseded"}
     assert "2024-06-03T12:00:00+00:00 over 2024-06-03T08:00:00+00:00" in found.rejections[1].detail
 

@@ -30,7 +30,9 @@ def test_batch_is_written_atomically_and_readable(tmp_path):
     assert articles.drop_columns(["published_month"]).schema.equals(ARTICLES, check_metadata=False)
     quarantine = ds.dataset(tmp_path / "quarantine", format="parquet").to_table()
     assert quarantine.schema.equals(QUARANTINE, check_metadata=False)
-    assert {d for d in ("a1", "b1", "c1", "d1") if d in Manifest.open(tmp_path).processed_docs()} == {"a1", "b1", "c1"}
+    processed = Manifest.open(tmp_path).processed_inputs()
+    assert [p for p in [("/a", "a1"), ("/b", "b1"), ("/c", "c1"), ("/d", "d1"), ("/b", "a1")] if p in processed] == [
+        ("/a", "a1"), ("/b", "b1"), ("/c", "c1")]
 
 
 def test_rejections_already_recorded_word_for_word_are_found(tmp_path):
