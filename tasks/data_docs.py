@@ -29,14 +29,78 @@ def site_dir(out_dir: Path) -> Path:
     return (Path(out_dir) / DATA_DOCS_DIR).resolve()
 
 
+# Copies of the scripts and styles the pages load from CDNs (its README says which): served
+# in their place, so the pages work with no network.
+ASSETS_DIR = Path(__file__).resolve().parent / "data_docs_assets"
+OFFLINE_PREFIX = "/_offline/"
+_CDN_LINK = re.compile(r'(?P<attr>src|href)="https://[^"]+/(?P<name>[^"/?#]+)"')
+
+
+# Files kept in their package's own folders, as their styles name fonts by relative paths.
+_NESTED_ASSETS = {"all.min.css": "fontawesome/css/all.min.css"}
+_SERVED_SUFFIXES = (".css", ".js", ".woff2")
+
+
+def offline_asset(name: str) -> str | None:
+    """The copy (its path in ASSETS_DIR) served for a CDN file named `name`
+    ("jquery-3.7.1.min.js", "bootstrap-table-filter-control.css"), by package and file name
+    whatever the version."""
+    name = re.sub(r"-\d+(?:\.\d+)+", "", name)
+    for candidate in (name, re.sub(r"(?<!\.min)\.(css|js)$", r".min.\1", name)):
+        candidate = _NESTED_ASSETS.get(candidate, candidate)
+        if served_asset(candidate):
+            return candidate
+    return None
+
+
+def served_asset(path: str) -> bool:
+    """Whether `path` names one of the copies (never a file outside ASSETS_DIR)."""
+    file = (ASSETS_DIR / path).resolve()
+    return file.suffix in _SERVED_SUFFIXES and file.is_relative_to(ASSETS_DIR) and file.is_file()
+
+
+def offline_page(html: str) -> str:
+    """A page with its CDN scripts and styles pointing at the copies served beside it."""
+    def local(m: re.Match) -> str:
+        asset = offline_asset(m["name"])
+        return f'{m["attr"]}="{OFFLINE_PREFIX}{asset}"' if asset else m[0]
+    return _CDN_LINK.sub(local, html)
+
+
 class _SiteFiles(SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:          # a request per line would bury the address
         pass
 
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0].split("#", 1)[0]
+        if path.startswith(OFFLINE_PREFIX):
+            asset = path[len(OFFLINE_PREFIX):]
+            if not served_asset(asset):
+                self.send_error(404)
+                return
+            types = {".css": "text/css", ".js": "text/javascript", ".woff2": "font/woff2"}
+            self._send((ASSETS_DIR / asset).read_bytes(), types[Path(asset).suffix])
+            return
+        file = Path(self.translate_path(path))
+        if file.is_dir():
+            file = file / "index.html"
+        if file.suffix == ".html" and file.is_file():
+            self._send(offline_page(file.read_text(encoding="utf-8")).encode("utf-8"), "text/html; charset=utf-8")
+            return
+        super().do_GET()
+
+    def _send(self, body: bytes, content_type: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
 
 def docs_server(site: Path, port: int = 0) -> ThreadingHTTPServer:
     """An HTTP server on 127.0.0.1 for the Data Docs site: browsers refuse the file:// link
-    from the Prefect UI's page, and serve it over HTTP. `port` 0: any free one."""
+    from the Prefect UI's page, and serve it over HTTP; the pages' CDN scripts and styles are
+    served from ASSETS_DIR, so they work offline. `port` 0: any free one."""
     return ThreadingHTTPServer(("127.0.0.1", port), functools.partial(_SiteFiles, directory=str(site)))
 
 

@@ -88,7 +88,12 @@ def test_data_docs_are_served_over_http_on_loopback(tmp_path, capsys):
     assert "no Data Docs in" in capsys.readouterr().err
     site = site_dir(tmp_path)
     (site / "validations").mkdir(parents=True)
-    (site / "index.html").write_text("<html><body>khabar Data Docs</body></html>", encoding="utf-8")
+    (site / "index.html").write_text(
+        '<html><head><script src="https://code.jquery.com/jquery-3.7.1.min.js"></script>'
+        '<link href="https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/'
+        'bootstrap-table-filter-control.css"><script src="https://cdn.jsdelivr.net/npm/vega@5"></script>'
+        '<link href="https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css">'
+        '</head><body>khabar Data Docs</body></html>', encoding="utf-8")
     (site / "validations" / "batch-0.html").write_text("<html>batch 0</html>", encoding="utf-8")
     (tmp_path / "secret.txt").write_text("outside the site", encoding="utf-8")
     server = docs_server(site)
@@ -96,13 +101,29 @@ def test_data_docs_are_served_over_http_on_loopback(tmp_path, capsys):
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}"
         assert server.server_address[0] == "127.0.0.1"
-        assert "khabar Data Docs" in urllib.request.urlopen(f"{base}/index.html", timeout=10).read().decode()
+        index = urllib.request.urlopen(f"{base}/index.html", timeout=10).read().decode()
+        assert "khabar Data Docs" in index
+        # The CDN scripts and styles it has a copy of are served from here: the page works offline.
+        assert '<script src="/_offline/jquery.min.js">' in index
+        assert '<link href="/_offline/bootstrap-table-filter-control.min.css">' in index
+        assert 'src="https://cdn.jsdelivr.net/npm/vega@5"' in index                  # no copy: left as it is
+        # The icons' style names its fonts by relative paths, which resolve beside it.
+        assert '<link href="/_offline/fontawesome/css/all.min.css">' in index
+        font = urllib.request.urlopen(f"{base}/_offline/fontawesome/webfonts/fa-solid-900.woff2", timeout=10)
+        assert font.headers["Content-Type"] == "font/woff2" and font.read()[:4] == b"wOF2"
+        from tasks.data_docs import ASSETS_DIR
+
+        jquery = urllib.request.urlopen(f"{base}/_offline/jquery.min.js", timeout=10)
+        assert jquery.read() == (ASSETS_DIR / "jquery.min.js").read_bytes()
+        assert jquery.headers["Content-Type"] == "text/javascript"
+        assert urllib.request.urlopen(f"{base}/", timeout=10).read().decode() == index
         assert urllib.request.urlopen(f"{base}/validations/batch-0.html", timeout=10).read() == b"<html>batch 0</html>"
-        try:
-            urllib.request.urlopen(f"{base}/../../secret.txt", timeout=10)
-            raise AssertionError("a file outside the site was served")
-        except urllib.error.HTTPError as e:
-            assert e.code == 404
+        for outside in ("/../../secret.txt", "/_offline/../../../secret.txt", "/_offline/README.md"):
+            try:
+                urllib.request.urlopen(base + outside, timeout=10)
+                raise AssertionError(f"{outside} was served")
+            except urllib.error.HTTPError as e:
+                assert e.code == 404
     finally:
         server.shutdown()
         server.server_close()
