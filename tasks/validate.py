@@ -3,6 +3,7 @@ suite and the context: expectations.py), and each batch's Data Docs page (data_d
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 import pyarrow as pa
@@ -14,17 +15,28 @@ from tasks.records import Rejection, StageResult, timed
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["article_id"],
                  "return_unexpected_index_query": False}
 VALUE_PREVIEW = 200
+# Characters shown before a pattern's match: some context, and the match itself inside the
+# first 60 characters the run's artifact shows of an example (flows/report.py).
+MATCH_LEAD = 20
 
 
 class BatchInvalid(Exception):
     """The batch as a whole is wrong (schema mismatch): nothing of it may be written."""
 
 
-def _preview(value) -> str | None:
+def preview(value, patterns: list[str] | tuple[str, ...] = ()) -> str | None:
+    """At most VALUE_PREVIEW characters of a failing value: from the first place one of
+    `patterns` (the expectation's regexes) matches, when one does, so the quarantine row and
+    the artifact show what failed and not a long body's first lines."""
     if value is None:
         return None
     text = str(value)
-    return text if len(text) <= VALUE_PREVIEW else text[:VALUE_PREVIEW] + "…"
+    if len(text) <= VALUE_PREVIEW:
+        return text
+    found = [m.start() for m in (re.search(p, text) for p in patterns) if m]
+    start = max(0, min(found) - MATCH_LEAD) if found else 0
+    end = start + VALUE_PREVIEW
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
 
 
 def list_defects(row: dict) -> tuple[str, str] | None:
@@ -44,10 +56,10 @@ def list_defects(row: dict) -> tuple[str, str] | None:
     return None
 
 
-def _rejection(row: dict, reason: str, column: str | None, value) -> Rejection:
+def _rejection(row: dict, reason: str, column: str | None, value, patterns: list[str] | tuple[str, ...] = ()) -> Rejection:
     return Rejection(source_uri=row["source_uri"], stage="validate", reason=reason,
                      detail=f"article {row['position']} ({row['article_id']}) failed {reason}",
-                     doc_id=row["doc_id"], article_id=row["article_id"], value=_preview(value))
+                     doc_id=row["doc_id"], article_id=row["article_id"], value=preview(value, patterns))
 
 
 def validate_rows(rows: list[dict], run_name: str = "adhoc") -> tuple[pa.Table, list[Rejection]]:
@@ -95,10 +107,12 @@ def _failed_rows(result, by_id: dict[str, dict]) -> dict[str, Rejection]:
             # A table-level expectation failed (e.g. the column set): the batch is wrong.
             raise BatchInvalid(f"{config.type} failed: {json.dumps(r.result, default=str)[:300]}")
         column = config.kwargs.get("column") or config.kwargs.get("column_B")
+        patterns = config.kwargs.get("regex_list") or [config.kwargs[k] for k in ("regex",) if k in config.kwargs]
         for hit in unexpected:
             article_id = hit["article_id"]
             if article_id not in failed and article_id in by_id:
-                failed[article_id] = _rejection(by_id[article_id], f"{config.type}:{column}", column, hit.get(column))
+                failed[article_id] = _rejection(by_id[article_id], f"{config.type}:{column}", column, hit.get(column),
+                                                patterns)
     return failed
 
 
