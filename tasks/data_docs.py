@@ -82,7 +82,7 @@ class _SiteFiles(SimpleHTTPRequestHandler):
             self._send((ASSETS_DIR / asset).read_bytes(), types[Path(asset).suffix])
             return
         file = Path(self.translate_path(path))
-        if file.is_dir():
+        if file.is_dir() and path.endswith("/"):     # without the slash: the base class redirects
             file = file / "index.html"
         if file.suffix == ".html" and file.is_file():
             self._send(offline_page(file.read_text(encoding="utf-8")).encode("utf-8"), "text/html; charset=utf-8")
