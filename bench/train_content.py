@@ -1,4 +1,5 @@
-"""Trains the paragraph content model (tasks/content.py) on the dev set's text dumps.
+"""Trains the models of tasks/content.py (paragraphs, titles, listing dumps) on the dev set's
+text dumps, and the listing model of tasks/html_layout.py on its HTML pages.
 
     python -m bench.train_content [--devset ../shared/devset] [--out schemas/models/content.txt]
 
@@ -24,7 +25,8 @@ import numpy as np
 
 from tasks.content import (FEATURE_NAMES, LISTING_FEATURE_NAMES, LISTING_MODEL_FILE, LISTING_THRESHOLD, MODEL_FILE,
                            TITLE_FEATURE_NAMES, TITLE_MODEL_FILE, _model, features, title_features)
-from tasks.extract import extract, text_lines
+from tasks.extract import ExtractError, extract, text_lines
+from tasks.html_layout import HTML_LAYOUT_FEATURE_NAMES, HTML_LAYOUT_MONOTONE, HTML_LISTING_MODEL_FILE, HTML_LISTING_THRESHOLD
 from tasks.records import InputRef, sha256_hex
 from tasks.profiles import load_rulebook
 from tasks.segment import TITLE_MIN_PROBABILITY, body_start, main_article, title_candidates
@@ -197,17 +199,47 @@ def train_listing(devset: Path, out: Path) -> None:
     x, y = np.vstack(data[False][0]), np.array(data[False][1])
     booster = lightgbm.train(LISTING_PARAMS, lightgbm.Dataset(x, y, feature_name=list(LISTING_FEATURE_NAMES)),
                              num_boost_round=LISTING_ROUNDS)
-    tx, ty = np.vstack(data[True][0]), np.array(data[True][1])
+    _report_listing(booster, np.vstack(data[True][0]), np.array(data[True][1]), LISTING_THRESHOLD, "dumps", y)
+    booster.save_model(str(out))
+
+
+def train_html_listing(devset: Path, out: Path) -> None:
+    """The listing model of HTML pages, on what their markup says (tasks/html_layout)."""
+    import gzip
+
+    import lightgbm
+
+    data = {False: ([], []), True: ([], [])}
+    for page_dir in sorted((devset / "pages").iterdir()):
+        gold = json.loads((page_dir / "gold.json").read_text(encoding="utf-8"))
+        raw = gzip.decompress((page_dir / "page.html.gz").read_bytes())
+        try:
+            page = extract(InputRef(str(page_dir / "page.html"), sha256_hex(raw), len(raw)), raw)
+        except ExtractError:
+            continue
+        xs, ys = data[is_held_out(gold["domain"])]
+        xs.append(page.layout)
+        ys.append(0 if gold["page_type"] == "article" else 1)
+    x, y = np.array(data[False][0], dtype=np.float32), np.array(data[False][1])
+    params = {**LISTING_PARAMS, "monotone_constraints_method": "advanced",
+              "monotone_constraints": [HTML_LAYOUT_MONOTONE.get(n, 0) for n in HTML_LAYOUT_FEATURE_NAMES]}
+    booster = lightgbm.train(params, lightgbm.Dataset(x, y, feature_name=list(HTML_LAYOUT_FEATURE_NAMES)),
+                             num_boost_round=LISTING_ROUNDS)
+    _report_listing(booster, np.array(data[True][0], dtype=np.float32), np.array(data[True][1]),
+                    HTML_LISTING_THRESHOLD, "HTML pages", y)
+    booster.save_model(str(out))
+
+
+def _report_listing(booster, tx: np.ndarray, ty: np.ndarray, chosen: float, what: str, y: np.ndarray) -> None:
     probability = booster.predict(tx, num_threads=1)
     for threshold in (0.3, 0.5, 0.7, 0.8, 0.9):
         flagged = probability >= threshold
         print(f"  threshold {threshold}: listing {int((flagged & (ty == 1)).sum())}/{int(ty.sum())}, "
               f"article {int((flagged & (ty == 0)).sum())}/{int((ty == 0).sum())}", file=sys.stderr)
-    flagged = probability >= LISTING_THRESHOLD
-    print(f"held-out listing pages flagged {int((flagged & (ty == 1)).sum())}/{int(ty.sum())}, "
-          f"article pages flagged {int((flagged & (ty == 0)).sum())}/{int((ty == 0).sum())} "
-          f"(training: {int(y.sum())} listing, {int((y == 0).sum())} article dumps)", file=sys.stderr)
-    booster.save_model(str(out))
+    flagged = probability >= chosen
+    print(f"held-out listing {what} flagged {int((flagged & (ty == 1)).sum())}/{int(ty.sum())}, "
+          f"article {what} flagged {int((flagged & (ty == 0)).sum())}/{int((ty == 0).sum())} "
+          f"(training: {int(y.sum())} listing, {int((y == 0).sum())} article {what})", file=sys.stderr)
 
 
 def main() -> None:
@@ -233,6 +265,7 @@ def main() -> None:
     booster.save_model(str(args.out))
     train_titles(args.devset, scorer, args.out.parent / TITLE_MODEL_FILE.name)
     train_listing(args.devset, args.out.parent / LISTING_MODEL_FILE.name)
+    train_html_listing(args.devset, args.out.parent / HTML_LISTING_MODEL_FILE.name)
     if args.held_out_list:
         args.held_out_list.write_text("\n".join(held_out) + "\n", encoding="utf-8")
     gain = booster.feature_importance("gain")

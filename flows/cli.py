@@ -12,6 +12,7 @@ import errno
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -366,7 +367,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.verbose or args.quiet:
         # Read by Prefect when it is first imported, which no command has done yet.
         os.environ["PREFECT_LOGGING_LEVEL"] = "DEBUG" if args.verbose else "WARNING"
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        # The reader went away (`khabar explain PAGE | head`): no traceback, and the status
+        # of a command ended by SIGPIPE; stdout points at devnull so the exit's flush is quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":

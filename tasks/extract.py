@@ -276,9 +276,16 @@ def arabic_date_in_html(html: str) -> str | None:
 
 def html_page(ref: InputRef, text: str, encoding: str) -> Page:
     # Imported here: trafilatura's import pulls lxml and its models (~0.5 s).
-    from trafilatura import bare_extraction
+    from trafilatura import bare_extraction, load_html
 
-    doc: Any = bare_extraction(text, url=ref.url, with_metadata=True, deduplicate=False,
+    from tasks.html_layout import layout_features, main_text_features
+
+    # One parse serves both: the layout is read before trafilatura prunes the tree.
+    tree = load_html(text)
+    if tree is None:
+        raise ExtractError("no_main_text", "trafilatura found no main text in this HTML page")
+    layout = layout_features(tree, ref.url)
+    doc: Any = bare_extraction(tree, url=ref.url, with_metadata=True, deduplicate=False,
                           include_comments=False, include_tables=True, favor_precision=False,
                           date_extraction_params=HTMLDATE_PARAMS)
     if doc is None or not (doc.text or "").strip():
@@ -290,7 +297,8 @@ def html_page(ref: InputRef, text: str, encoding: str) -> Page:
     published = doc.date or arabic_date_in_html(text)
     return Page(doc_id=ref.doc_id, source_uri=ref.source_uri, lines=lines, content_type="html",
                 encoding=encoding, url=doc.url or ref.url, title=doc.title, published=published,
-                sitename=doc.sitename, tags=tags, author=doc.author, description=doc.description)
+                sitename=doc.sitename, tags=tags, author=doc.author, description=doc.description,
+                layout=main_text_features(layout, doc.text))
 
 
 def extract(ref: InputRef, data: bytes, seconds_limit: float | None = None) -> Page:

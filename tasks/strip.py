@@ -13,6 +13,7 @@ from tasks.arabic import token_count
 from tasks.content import (CONTENT_THRESHOLD, LISTING_THRESHOLD, features, listing_features, listing_probability,
                            predict_content)
 from tasks.extract import REPAIRED
+from tasks.html_layout import HTML_LISTING_THRESHOLD, html_listing_probability
 from tasks.language import identify, stopwords
 from tasks.labels import Label
 from tasks.linerules import Line, clean, label_lines
@@ -31,6 +32,8 @@ class StrippedPage:
     profile: Profile | None
     # A listing or section page: its teaser titles (no article is written for it).
     listing: list[str] | None = None
+    # What listing_score said (None: not asked, as the page had no article to lose).
+    listing_score: float | None = None
 
     def removed_by_rule(self) -> Counter:
         return Counter(line.tag for line in self.lines if line.label not in KEPT_LABELS)
@@ -206,7 +209,7 @@ def strip_page(page: Page, book: RuleBook | None = None,
                lines: list[Line] | None = None) -> StrippedPage:
     """`profile`: the page's profile when the caller already matched it (None: no profile);
     `cleaned`: its lines through `clean`, when the caller has them; `detect_listing`: whether
-    a text dump that looks like a listing page yields no article (is_listing); `lines`: the
+    a page that looks like a listing page yields no article (listing_score); `lines`: the
     page's labelled_lines, when the caller made them."""
     book = book or load_rulebook()
     if profile is _UNMATCHED:
@@ -215,12 +218,13 @@ def strip_page(page: Page, book: RuleBook | None = None,
         lines = labelled_lines(page, book, profile, recurring, cleaned)
     # An article with a title and no body is no article: its page ends as no_article.
     drafts = [d for d in segment(lines, profile, page_title=page.title) if any(p.strip() for p in d.paragraphs)]
-    if detect_listing and page.content_type == "text" and drafts and is_listing(lines):
+    score = listing_score(page, lines) if detect_listing and drafts else None
+    if score is not None and score >= (LISTING_THRESHOLD if page.layout is None else HTML_LISTING_THRESHOLD):
         titles = _teaser_titles(lines)
-        return StrippedPage([], _as_listing(lines), profile, listing=titles)
+        return StrippedPage([], _as_listing(lines), profile, listing=titles, listing_score=score)
     publisher = (profile.publisher if profile else None) or page.sitename
     zone = profile.time_zone if profile else None
-    return StrippedPage([article_of(d, page, publisher, zone) for d in drafts], lines, profile)
+    return StrippedPage([article_of(d, page, publisher, zone) for d in drafts], lines, profile, listing_score=score)
 
 
 def article_of(draft: Draft, page: Page, publisher: str | None, time_zone: str | None = None) -> Article:
@@ -246,12 +250,16 @@ def listing_row(lines: list[Line]) -> np.ndarray:
                             [ln.score for ln in lines])
 
 
-def is_listing(lines: list[Line]) -> bool:
-    """A listing or section page (many teasers, no long body), by the listing model; a page
-    with fewer than LISTING_MIN_TEASERS headline-shaped lines is never one (a news brief)."""
+def listing_score(page: Page, lines: list[Line]) -> float:
+    """The probability that the page is a listing or section page (many teasers, no long
+    body): an HTML page's by its markup (tasks/html_layout), a text dump's by its lines; a
+    text dump with fewer than LISTING_MIN_TEASERS headline-shaped lines is never one (a
+    news brief)."""
+    if page.layout is not None:
+        return html_listing_probability(page.layout)
     if sum(1 for ln in lines if headline_shaped(ln)) < LISTING_MIN_TEASERS:
-        return False
-    return listing_probability(listing_row(lines)) >= LISTING_THRESHOLD
+        return 0.0
+    return listing_probability(listing_row(lines))
 
 
 LISTING_MIN_TEASERS = 6
@@ -274,12 +282,22 @@ def _as_listing(lines: list[Line]) -> list[Line]:
     return lines
 
 
+def _listing_note(stripped: StrippedPage, page: Page) -> str:
+    if stripped.listing_score is None:
+        return "not asked (no article to lose)"
+    threshold = LISTING_THRESHOLD if page.layout is None else HTML_LISTING_THRESHOLD
+    verdict = "yes" if stripped.listing is not None else "no"
+    return (f"{verdict}, probability {stripped.listing_score:.2f} by its "
+            f"{'lines' if page.layout is None else 'markup'} (a listing from {threshold})")
+
+
 def explain(page: Page, book: RuleBook | None = None) -> str:
     """A page's lines with their labels, rule ids and article positions, for a person."""
     stripped = strip_page(page, book)
     out = [f"# {page.source_uri}",
            f"# profile: {stripped.profile.key if stripped.profile else 'none (generic rules only)'}",
-           f"# articles: {len(stripped.articles)}"]
+           f"# articles: {len(stripped.articles)}",
+           f"# listing page: {_listing_note(stripped, page)}"]
     for line in stripped.lines:
         if line.label == Label.BLANK:
             continue

@@ -127,3 +127,22 @@ def test_data_docs_are_served_over_http_on_loopback(tmp_path, capsys):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_explain_into_a_reader_that_stops_early_ends_without_a_traceback(tmp_path):
+    """`khabar explain PAGE | head -1`: the reader closes the pipe while explain still has
+    more to print than a pipe holds; no traceback, the status of a command ended by SIGPIPE."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, SEEDS
+
+    page = tmp_path / "long.txt"
+    page.write_text("\n".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")) * 8), encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "explain", str(page)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.read(10)
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141, stderr
+    assert "Traceback" not in stderr and "Error" not in stderr

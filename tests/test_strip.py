@@ -232,6 +232,22 @@ def test_a_section_front_is_not_an_article_and_keeps_its_teaser_titles():
     assert "مجلس المنافسة يفتح تحقيقا في سوق الأدوية" in rejection.value
 
 
+def test_an_html_section_front_is_not_an_article_by_its_markup_and_an_html_article_is():
+    """Teaser cards (a headline link and a one-line summary each), a one-word section URL, no
+    paragraph of prose: the markup says listing, whatever trafilatura extracted from it. The
+    article page of the same layout family stays an article."""
+    result = strip_batch([page_of(PAGES / "html" / "section_front.html"), page_of(PAGES / "html" / "skynews_article.html")])
+    (article,) = result.output
+    assert article.source_uri.endswith("skynews_article.html")
+    (rejection,) = result.rejections
+    assert rejection.reason == "not_an_article" and rejection.source_uri.endswith("section_front.html")
+    assert "البنك المركزي يبقي أسعار الفائدة دون تغيير للمرة الثالثة" in rejection.value
+    listing = explain(page_of(PAGES / "html" / "section_front.html")).splitlines()[3]
+    article_note = explain(page_of(PAGES / "html" / "skynews_article.html")).splitlines()[3]
+    assert listing.startswith("# listing page: yes, probability") and "by its markup" in listing
+    assert article_note.startswith("# listing page: no, probability")
+
+
 def test_a_short_news_brief_is_an_article_not_a_listing():
     path = PAGES / "section_front.txt"
     lines = path.read_text(encoding="utf-8").splitlines()

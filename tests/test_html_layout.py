@@ -1,0 +1,41 @@
+"""What the markup of an HTML page says about its kind (tasks/html_layout), on the HTML pages
+written for the tests."""
+from lxml import etree
+from trafilatura import bare_extraction, load_html
+
+from tasks.html_layout import HTML_LAYOUT_FEATURE_NAMES, layout_features
+from tests.conftest import PAGES
+
+
+def features(name: str, url: str | None = None) -> dict[str, float]:
+    tree = load_html((PAGES / "html" / name).read_text(encoding="utf-8"))
+    return dict(zip(HTML_LAYOUT_FEATURE_NAMES, layout_features(tree, url)))
+
+
+def test_reading_the_layout_leaves_the_tree_as_trafilatura_would_have_it():
+    """The layout is read from the tree trafilatura then extracts from: reading it must change
+    nothing, or extraction would depend on it."""
+    for name in ("skynews_article.html", "section_front.html"):
+        text = (PAGES / "html" / name).read_text(encoding="utf-8")
+        tree = load_html(text)
+        before = etree.tostring(tree)
+        layout_features(tree)
+        assert etree.tostring(tree) == before
+        assert bare_extraction(tree, with_metadata=True).text == bare_extraction(text, with_metadata=True).text
+
+
+def test_teaser_cards_and_a_section_url_against_an_article_with_a_slug():
+    front, article = features("section_front.html"), features("skynews_article.html")
+    assert front["log_cards"] > 2.0 and front["card_word_share"] > 0.9 and front["slug_words"] == 1
+    assert front["og_website"] == 1 and front["log_long_paragraphs"] == 0
+    assert article["log_cards"] == 0 and article["slug_words"] == 2 and article["url_has_id"] == 1
+    assert article["log_longest_run"] > front["log_longest_run"]
+
+
+def test_the_markups_own_address_wins_over_the_one_given():
+    """canonical / og:url name the page; the fetched URL (a redirect, a query) only when
+    the markup names none."""
+    assert features("skynews_article.html", "https://example.test/")["url_is_home"] == 0
+    tree = load_html("<html><head><title>t</title></head><body><p>a b c</p><p>d</p></body></html>")
+    row = dict(zip(HTML_LAYOUT_FEATURE_NAMES, layout_features(tree, "https://example.test/")))
+    assert row["has_url"] == 1 and row["url_is_home"] == 1
