@@ -110,6 +110,9 @@ REPAIRED = "+mojibake-repaired"
 _NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff]")
 _LATIN1_LETTER = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]")
 _LETTER = re.compile(r"[^\W\d_]")
+# Any character the three checks above look for: most pages have none, and one scan for it
+# spares them the three.
+_SUSPECT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u00c0-\u00ff\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff]")
 # From this share of its visible characters not being text, a decoded page is binary or in an
 # encoding not recognised; real pages, icon fonts and all, stay far below it.
 NOT_TEXT_MAX_SHARE = 0.05
@@ -128,6 +131,8 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     Text that went through a wrong decoding before it reached us (UTF-8 read as
     windows-1252) is repaired by ftfy; text that is still noise is `undecodable`."""
     text, encoding = _read(data, declared)
+    if not _SUSPECT.search(text):
+        return text, encoding
     if _MOJIBAKE_HINT.search(text):
         from ftfy import fix_encoding
 

@@ -1,7 +1,7 @@
 """What an HTML page's markup says about what kind of page it is: one article, or a listing or
 section page (teaser after teaser, no long body). A text dump has lost this; HTML still has it:
 the share of the page's words inside links, the longest run of paragraphs outside links,
-repeated teaser cards (sibling elements of one class, each a short headline link), what the
+headline-length links outside paragraphs (teasers) and the repeated sibling cards holding them, what the
 page declares itself to be (Open Graph `og:type`, schema.org types in JSON-LD) and the shape of
 its canonical URL (an article's slug is a phrase; a section's path is a word).
 
@@ -29,7 +29,7 @@ HTML_LAYOUT_FEATURE_NAMES = (
     "link_word_share", "log_words", "log_headings", "log_linked_headings", "linked_heading_share",
     "log_long_paragraphs", "log_longest_paragraph", "log_longest_run", "log_article_elements",
     "log_time_elements", "has_url", "url_depth", "slug_words", "url_has_id", "url_is_home",
-    "paragraph_word_share", "log_cards", "log_largest_card_group", "card_word_share", "run_minus_cards",
+    "paragraph_word_share", "log_teaser_links", "log_cards", "log_largest_card_group", "run_minus_cards",
     "main_log_words", "main_word_share", "main_log_longest_paragraph", "main_long_paragraphs",
 )
 # How each feature may move the probability of a listing (+1 up, -1 down, 0 either way):
@@ -37,8 +37,8 @@ HTML_LAYOUT_FEATURE_NAMES = (
 HTML_LAYOUT_MONOTONE = {
     "og_article": -1, "og_website": 1, "ld_article": -1, "ld_collection": 1, "link_word_share": 1,
     "log_linked_headings": 1, "linked_heading_share": 1, "log_long_paragraphs": -1, "log_longest_paragraph": -1,
-    "log_longest_run": -1, "slug_words": -1, "url_has_id": -1, "url_is_home": 1, "log_cards": 1,
-    "log_largest_card_group": 1, "card_word_share": 1, "run_minus_cards": -1, "main_log_words": -1,
+    "log_longest_run": -1, "slug_words": -1, "url_has_id": -1, "url_is_home": 1, "log_teaser_links": 1,
+    "log_cards": 1, "log_largest_card_group": 1, "run_minus_cards": -1, "main_log_words": -1,
     "main_log_longest_paragraph": -1, "main_long_paragraphs": -1,
 }
 # schema.org types of one piece of writing, and of a page that lists things.
@@ -47,12 +47,12 @@ _LD_COLLECTION = re.compile(r'"@type"\s*:\s*\[?\s*"(?:CollectionPage|ItemList|Se
 _NOT_TEXT = ("script", "style", "noscript", "template")
 # A paragraph this long outside a link is prose, not a teaser's summary.
 LONG_PARAGRAPH_WORDS = 30
-# Teaser cards: at least this many siblings of one tag and class, most of them a headline link
-# of this many words with at most CARD_MAX_WORDS words in all.
+# A link of this many words is a headline's, not a menu item's or a sentence's.
+TEASER_LINK_WORDS = (3, 25)
+# Teaser cards: at least CARD_MIN_GROUP siblings of one tag and class, each holding a teaser
+# link, at most CARD_MAX_DEPTH levels above it.
 CARD_MIN_GROUP = 4
-CARD_LINK_WORDS = (3, 25)
-CARD_MAX_WORDS = 120
-CARD_MIN_SHARE = 0.6
+CARD_MAX_DEPTH = 4
 # Container tags a run of paragraphs may contain without ending.
 _IN_RUN = frozenset({"figure", "blockquote", "ul", "ol", "h2", "h3", "h4", "div"})
 
@@ -80,43 +80,36 @@ def _url_features(url: str | None) -> tuple[float, ...]:
     return 1.0, float(len(parts)), float(slug_words), float(has_id), float(not parts)
 
 
-def _cards(body: HtmlElement) -> tuple[int, int, int]:
-    """Teaser cards: (cards, the largest group's size, the groups' words)."""
-    cards = largest = words = 0
-    for parent in body.iter():
-        children = [c for c in parent if isinstance(c.tag, str)]
-        if len(children) < CARD_MIN_GROUP:
-            continue
-        groups: dict[tuple[str, str], list[HtmlElement]] = {}
-        for child in children:
-            groups.setdefault((child.tag, child.get("class", "")), []).append(child)
-        for group in groups.values():
-            if len(group) < CARD_MIN_GROUP:
-                continue
-            teasers = 0
-            for child in group:
-                link = child if child.tag == "a" else child.find(".//a")
-                if link is None:
-                    continue
-                lo, hi = CARD_LINK_WORDS
-                if lo <= _words(link.text_content()) <= hi and _words(child.text_content()) <= CARD_MAX_WORDS:
-                    teasers += 1
-            if teasers >= CARD_MIN_GROUP and teasers >= CARD_MIN_SHARE * len(group):
-                cards += teasers
-                largest = max(largest, teasers)
-                words += sum(_words(c.text_content()) for c in group)
-    return cards, largest, words
+def _cards(teasers: list[HtmlElement]) -> tuple[int, int]:
+    """(teaser links in a card, the largest group of cards): a card is one of CARD_MIN_GROUP
+    or more siblings of one tag and class, each holding a teaser link."""
+    members: dict[tuple[HtmlElement, str, str], set[HtmlElement]] = {}
+    paths = []
+    for link in teasers:
+        path, node = [], link
+        for _ in range(CARD_MAX_DEPTH):
+            parent = node.getparent()
+            if parent is None:
+                break
+            key = (parent, node.tag, node.get("class", ""))
+            members.setdefault(key, set()).add(node)
+            path.append(key)
+            node = parent
+        paths.append(path)
+    sizes = {key: len(nodes) for key, nodes in members.items()}
+    in_cards = sum(1 for path in paths if any(sizes[key] >= CARD_MIN_GROUP for key in path))
+    return in_cards, max((n for n in sizes.values() if n >= CARD_MIN_GROUP), default=0)
 
 
-def _longest_run(paragraphs: list[HtmlElement]) -> int:
+def _longest_run(paragraph_words: dict[HtmlElement, int]) -> int:
     """Words of the longest run of sibling paragraphs (figures, quotes, lists and
     subheadings between them do not end a run)."""
     best = 0
-    for parent in {p.getparent() for p in paragraphs if p.getparent() is not None}:
+    for parent in {p.getparent() for p in paragraph_words if p.getparent() is not None}:
         run = 0
         for child in parent:
             if child.tag == "p":
-                run += _words(child.text_content())
+                run += paragraph_words[child]
                 best = max(best, run)
             elif child.tag not in _IN_RUN:
                 run = 0
@@ -133,15 +126,24 @@ def layout_features(tree: HtmlElement, url: str | None = None) -> tuple[float, .
     body = tree.find("body")
     body = tree if body is None else body
     total = max(_visible_words(body), 1)
-    link_words = sum(_words(a.text_content()) for a in body.iter("a"))
+    in_paragraphs = set(body.xpath(".//p//a"))
+    link_words = 0
+    teasers = []
+    lo, hi = TEASER_LINK_WORDS
+    for link in body.iter("a"):
+        n = _words(link.text_content())
+        link_words += n
+        # A link that reads like a headline and stands outside any paragraph: a teaser.
+        if lo <= n <= hi and link not in in_paragraphs:
+            teasers.append(link)
+    cards, largest = _cards(teasers)
     headings = list(body.iter("h1", "h2", "h3", "h4", "h5", "h6"))
     linked = sum(1 for h in headings if h.find(".//a") is not None
                  or (h.getparent() is not None and h.getparent().tag == "a"))
-    paragraphs = list(body.iter("p"))
-    outside_links = [_words(p.text_content()) for p in paragraphs
-                     if not any(a.tag == "a" for a in p.iterancestors())]
-    run = _longest_run(paragraphs)
-    cards, largest, card_words = _cards(body)
+    paragraph_words = {p: _words(p.text_content()) for p in body.iter("p")}
+    in_links = set(body.xpath(".//a//p"))
+    outside_links = [n for p, n in paragraph_words.items() if p not in in_links]
+    run = _longest_run(paragraph_words)
     return (
         float(og_type == "article"), float(og_type == "website"), float(not og_type),
         float(bool(_LD_ARTICLE.search(ld))), float(bool(_LD_COLLECTION.search(ld))),
@@ -151,7 +153,7 @@ def layout_features(tree: HtmlElement, url: str | None = None) -> tuple[float, .
         math.log1p(max(outside_links, default=0)), math.log1p(run),
         math.log1p(sum(1 for _ in body.iter("article"))), math.log1p(sum(1 for _ in body.iter("time"))),
         *_url_features(declared[0].strip() if declared else url),
-        sum(outside_links) / total, math.log1p(cards), math.log1p(largest), card_words / total,
+        sum(outside_links) / total, math.log1p(len(teasers)), math.log1p(cards), math.log1p(largest),
         math.log1p(run) - math.log1p(cards),
     )
 
