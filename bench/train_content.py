@@ -49,6 +49,8 @@ TITLE_ROUNDS = 200
 # Few listing pages to learn from: shallow trees.
 LISTING_PARAMS = {**PARAMS, "num_leaves": 4, "min_data_in_leaf": 10}
 LISTING_ROUNDS = 150
+# The HTML listing model: monotone constraints hold it to what is known, so it may split finer.
+HTML_LISTING_PARAMS = {"num_leaves": 8, "min_data_in_leaf": 5}
 
 
 def _scorer(devset: Path):
@@ -221,7 +223,7 @@ def train_html_listing(devset: Path, out: Path) -> None:
         xs.append(page.layout)
         ys.append(0 if gold["page_type"] == "article" else 1)
     x, y = np.array(data[False][0], dtype=np.float32), np.array(data[False][1])
-    params = {**LISTING_PARAMS, "monotone_constraints_method": "advanced",
+    params = {**LISTING_PARAMS, **HTML_LISTING_PARAMS,
               "monotone_constraints": [HTML_LAYOUT_MONOTONE.get(n, 0) for n in HTML_LAYOUT_FEATURE_NAMES]}
     booster = lightgbm.train(params, lightgbm.Dataset(x, y, feature_name=list(HTML_LAYOUT_FEATURE_NAMES)),
                              num_boost_round=LISTING_ROUNDS)

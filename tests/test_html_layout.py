@@ -26,15 +26,17 @@ def test_reading_the_layout_leaves_the_tree_as_trafilatura_would_have_it():
         assert bare_extraction(tree, with_metadata=True).text == bare_extraction(text, with_metadata=True).text
 
 
-def test_teaser_cards_and_a_section_url_against_an_article_with_a_slug():
+def test_teaser_links_and_a_section_url_against_an_article_with_a_slug():
     front, article = features("section_front.html"), features("skynews_article.html")
-    # Ten cards, each an <article class="card"> holding its headline link; the article's
-    # two related links are no group of cards.
-    assert round(math.expm1(front["log_cards"])) == 10 == round(math.expm1(front["log_largest_card_group"]))
-    assert front["slug_words"] == 1 and front["og_website"] == 1 and front["log_long_paragraphs"] == 0
-    assert article["log_cards"] == 0 and article["log_teaser_links"] > 0
+    # Ten headline links outside paragraphs (the cards' titles; "المزيد" is too short for
+    # one), against the article's two related links; a run of prose only in the article.
+    assert round(math.expm1(front["log_teaser_links"])) == 10
+    assert round(math.expm1(article["log_teaser_links"])) == 2
+    assert front["linked_heading_share"] > 0.9 and article["linked_heading_share"] == 0
+    assert round(math.expm1(front["log_long_paragraphs"])) == 0 and round(math.expm1(article["log_long_paragraphs"])) == 1
+    assert math.expm1(article["log_longest_run"]) > 100 > math.expm1(front["log_longest_run"])
+    assert front["slug_words"] == 1 and front["og_website"] == 1 and front["url_has_id"] == 0
     assert article["slug_words"] == 2 and article["url_has_id"] == 1
-    assert article["log_longest_run"] > front["log_longest_run"]
 
 
 def test_the_markups_own_address_wins_over_the_one_given():
