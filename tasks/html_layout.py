@@ -8,8 +8,8 @@ a section's path is a word), and what trafilatura found in it.
 A gradient-boosted model (LightGBM, schemas/models/listing_html.txt, trained by
 `python -m bench.train_content` on the dev set's HTML pages) turns that into a probability.
 The features are read from the tree trafilatura extracts from, which neither changes; only
-what libxml2 walks in C is read page-wide (a Python loop over a page's elements costs more
-than a tenth of trafilatura's time).
+what libxml2 walks in C is read page-wide, as a Python loop over a page's links would cost a
+noticeable share of trafilatura's own time.
 """
 from __future__ import annotations
 
