@@ -114,7 +114,8 @@ def layout_features(tree: HtmlElement, url: str | None = None) -> tuple[float, .
     links, teasers = _LINK_COUNT(body), _TEASER_COUNT(body)
     run = _longest_run(words)
     headings = sum(markers[h] for h in _HEADINGS)
-    linked = sum(1 for h in body.iter(*_HEADINGS) if h.find(".//a") is not None or h.getparent().tag == "a")
+    linked = sum(1 for h in body.iter(*_HEADINGS) if h.find(".//a") is not None
+                 or (h.getparent() is not None and h.getparent().tag == "a"))
     return (
         float(og_type == "article"), float(og_type == "website"), float(not og_type),
         float(bool(_LD_ARTICLE.search(ld))), float(bool(_LD_COLLECTION.search(ld))),

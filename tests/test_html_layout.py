@@ -46,3 +46,14 @@ def test_the_markups_own_address_wins_over_the_one_given():
     tree = load_html("<html><head><title>t</title></head><body><p>a b c</p><p>d</p></body></html>")
     row = dict(zip(HTML_LAYOUT_FEATURE_NAMES, layout_features(tree, "https://example.test/")))
     assert row["has_url"] == 1 and row["url_is_home"] == 1
+
+
+def test_a_tree_that_is_only_a_fragment_still_has_a_layout():
+    """No <body>, a root that is itself a heading or a paragraph: every feature is read
+    from what there is, nothing raises."""
+    import lxml.html
+
+    for markup in ("<h1><a href='/x'>Headline of a story here</a></h1>", "<p>one two three</p>", "<div></div>"):
+        row = layout_features(lxml.html.fromstring(markup))
+        assert len(row) == HTML_LAYOUT_FEATURE_NAMES.index("main_log_words")
+        assert all(math.isfinite(x) for x in row)
