@@ -49,11 +49,14 @@ def test_the_markups_own_address_wins_over_the_one_given():
 
 
 def test_a_tree_that_is_only_a_fragment_still_has_a_layout():
-    """No <body>, a root that is itself a heading or a paragraph: every feature is read
-    from what there is, nothing raises."""
+    """No <body>, a root that is itself a heading (built, so it has no parent at all) or a
+    fragment: every feature is read from what there is, nothing raises."""
     import lxml.html
+    from lxml.html import builder
 
-    for markup in ("<h1><a href='/x'>Headline of a story here</a></h1>", "<p>one two three</p>", "<div></div>"):
-        row = layout_features(lxml.html.fromstring(markup))
+    trees = [builder.H1("Headline of a story here"), lxml.html.fromstring("<p>one two three</p>"),
+             lxml.html.fromstring("<div></div>")]
+    for tree in trees:
+        row = layout_features(tree)
         assert len(row) == HTML_LAYOUT_FEATURE_NAMES.index("main_log_words")
         assert all(math.isfinite(x) for x in row)
