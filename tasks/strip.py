@@ -219,7 +219,7 @@ def strip_page(page: Page, book: RuleBook | None = None,
     # An article with a title and no body is no article: its page ends as no_article.
     drafts = [d for d in segment(lines, profile, page_title=page.title) if any(p.strip() for p in d.paragraphs)]
     score = listing_score(page, lines) if detect_listing and drafts else None
-    if score is not None and score >= (LISTING_THRESHOLD if page.layout is None else HTML_LISTING_THRESHOLD):
+    if score is not None and score >= listing_threshold(page):
         titles = _teaser_titles(lines)
         return StrippedPage([], _as_listing(lines), profile, listing=titles, listing_score=score)
     publisher = (profile.publisher if profile else None) or page.sitename
@@ -262,6 +262,11 @@ def listing_score(page: Page, lines: list[Line]) -> float:
     return listing_probability(listing_row(lines))
 
 
+def listing_threshold(page: Page) -> float:
+    """From this listing_score on, the page is a listing: the model's own threshold."""
+    return LISTING_THRESHOLD if page.layout is None else HTML_LISTING_THRESHOLD
+
+
 LISTING_MIN_TEASERS = 6
 # Teaser titles kept in a listing page's quarantine row (its `value`).
 LISTING_TITLES_KEPT = 30
@@ -285,7 +290,7 @@ def _as_listing(lines: list[Line]) -> list[Line]:
 def _listing_note(stripped: StrippedPage, page: Page) -> str:
     if stripped.listing_score is None:
         return "not asked (no article to lose)"
-    threshold = LISTING_THRESHOLD if page.layout is None else HTML_LISTING_THRESHOLD
+    threshold = listing_threshold(page)
     verdict = "yes" if stripped.listing is not None else "no"
     return (f"{verdict}, probability {stripped.listing_score:.2f} by its "
             f"{'lines' if page.layout is None else 'markup'} (a listing from {threshold})")
