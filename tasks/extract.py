@@ -285,7 +285,7 @@ def html_page(ref: InputRef, text: str, encoding: str) -> Page:
 
     from tasks.html_layout import layout_features, main_text_features
 
-    # One parse serves both: the layout is read before trafilatura prunes the tree.
+    # One parse serves both; trafilatura extracts from a copy of the tree it is given.
     tree = load_html(text)
     if tree is None:
         raise ExtractError("no_main_text", "trafilatura found no main text in this HTML page")
