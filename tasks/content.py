@@ -162,10 +162,12 @@ TITLE_FEATURE_NAMES = (
     "symbol_share", "content_score", "lines_above_body", "rank_from_body", "rank_from_top", "candidates",
     "repeated_on_page", "lead_overlap", "longest_candidate", "words_vs_longest", "relative_index",
     "first_line_of_page", "blank_before", "blank_after", "prev_log_words", "next_log_words", "prev_score",
-    "next_score", "overlap_vs_best", "stopword_density",
+    "next_score", "overlap_vs_best", "stopword_density", "body_overlap",
 )
 # The body's first paragraphs, whose words a headline announces.
 LEAD_PARAGRAPHS = 3
+# The body's paragraphs whose words a headline shares more loosely (body_overlap).
+BODY_PARAGRAPHS = 12
 
 
 def _words(text: str) -> list[str]:
@@ -178,6 +180,7 @@ def title_features(texts: list[str], candidates: list[int], body_start: int, sco
     a blank one); `candidates`, `body_start`: indexes into it; `scores`: content scores;
     `lead`: the body's first paragraphs."""
     lead_words = set(_words(" ".join(lead[:LEAD_PARAGRAPHS])))
+    body_words = set(_words(" ".join(lead[:BODY_PARAGRAPHS])))
     counts: dict[str, int] = {}
     for t in texts:
         if t:
@@ -185,10 +188,7 @@ def title_features(texts: list[str], candidates: list[int], body_start: int, sco
     first_line = next((i for i, t in enumerate(texts) if t), 0)
     lengths = [token_count(texts[i]) for i in candidates]
     longest = max(lengths, default=1)
-    overlaps = []
-    for i in candidates:
-        words = _words(texts[i])
-        overlaps.append(sum(1 for w in words if w in lead_words) / (len(words) or 1))
+    overlaps = [_overlap(texts[i], lead_words) for i in candidates]
     best_overlap = max(overlaps, default=0.0) or 1.0
     rows = np.zeros((len(candidates), len(TITLE_FEATURE_NAMES)), dtype=np.float32)
     for rank, (i, n) in enumerate(zip(candidates, lengths)):
@@ -200,8 +200,15 @@ def title_features(texts: list[str], candidates: list[int], body_start: int, sco
             len(candidates) - 1 - rank, rank, len(candidates), float(counts.get(text, 0) > 1),
             overlaps[rank], float(n == longest), n / longest, i / len(texts), float(i == first_line),
             *_neighbours(texts, scores, i), overlaps[rank] / best_overlap, own[2],
+            _overlap(text, body_words),
         )
     return rows
+
+
+def _overlap(text: str, words: set[str]) -> float:
+    """The share of the line's words found in `words`."""
+    own = _words(text)
+    return sum(1 for w in own if w in words) / (len(own) or 1)
 
 
 def _lines_to_body(texts: list[str], i: int, body_start: int) -> int:
@@ -231,7 +238,7 @@ def _score(scores: list[float | None], i: int | None) -> float:
 
 def title_scores(texts: list[str], candidates: list[int], body_start: int, scores: list[float | None],
                  lead: list[str], stop: frozenset[str] = frozenset()) -> list[float]:
-    """The probability that each candidate is the article's headline."""
+    """The probability that each candidate is the article's headline (title_features)."""
     if not candidates:
         return []
     rows = title_features(texts, candidates, body_start, scores, lead, stop)
