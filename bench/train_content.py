@@ -137,7 +137,7 @@ def title_rows(path: Path, gold_title: str | None, words):
         return None
     first, lead = body_start(units[main])
     start = next(i for i, ln in enumerate(lines) if ln is first)
-    candidates = title_candidates(lines, start)
+    candidates = title_candidates(lines, start, lead)
     if not candidates:
         return None
     x = title_features([ln.text for ln in lines], candidates, start, [ln.score for ln in lines], lead)

@@ -178,9 +178,11 @@ def title_features(texts: list[str], candidates: list[int], body_start: int, sco
                    lead: list[str], stop: frozenset[str] = frozenset()) -> np.ndarray:
     """One row of TITLE_FEATURE_NAMES per candidate headline. `texts`: the page's lines ("" for
     a blank one); `candidates`, `body_start`: indexes into it; `scores`: content scores;
-    `lead`: the body's first paragraphs."""
-    lead_words = set(_words(" ".join(lead[:LEAD_PARAGRAPHS])))
-    body_words = set(_words(" ".join(lead[:BODY_PARAGRAPHS])))
+    `lead`: the body's first paragraphs, from the line at body_start on."""
+    # The line taken for the body's start may be the headline itself: its words are
+    # compared with the paragraphs after it, as no line is its own announcement.
+    lead_words = {own: set(_words(" ".join(lead[own:own + LEAD_PARAGRAPHS]))) for own in (0, 1)}
+    body_words = {own: set(_words(" ".join(lead[own:own + BODY_PARAGRAPHS]))) for own in (0, 1)}
     counts: dict[str, int] = {}
     for t in texts:
         if t:
@@ -188,7 +190,7 @@ def title_features(texts: list[str], candidates: list[int], body_start: int, sco
     first_line = next((i for i, t in enumerate(texts) if t), 0)
     lengths = [token_count(texts[i]) for i in candidates]
     longest = max(lengths, default=1)
-    overlaps = [_overlap(texts[i], lead_words) for i in candidates]
+    overlaps = [_overlap(texts[i], lead_words[i == body_start]) for i in candidates]
     best_overlap = max(overlaps, default=0.0) or 1.0
     rows = np.zeros((len(candidates), len(TITLE_FEATURE_NAMES)), dtype=np.float32)
     for rank, (i, n) in enumerate(zip(candidates, lengths)):
@@ -200,7 +202,7 @@ def title_features(texts: list[str], candidates: list[int], body_start: int, sco
             len(candidates) - 1 - rank, rank, len(candidates), float(counts.get(text, 0) > 1),
             overlaps[rank], float(n == longest), n / longest, i / len(texts), float(i == first_line),
             *_neighbours(texts, scores, i), overlaps[rank] / best_overlap, own[2],
-            _overlap(text, body_words),
+            _overlap(text, body_words[i == body_start]),
         )
     return rows
 

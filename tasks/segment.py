@@ -62,8 +62,6 @@ TITLE_LOOKBACK = 25
 # standfirst the model kept above it): so many lines below are looked at too.
 TITLE_LOOKAHEAD = 8
 TITLE_MIN_WORDS = 3
-# A body's first paragraph is a sentence: this many words, or a shorter line ending like one.
-LEAD_MIN_WORDS = 10
 # Lines that are never a title, whatever their shape.
 NOT_TITLES = {Label.DATE, Label.AUTHOR, Label.CAPTION, Label.CREDIT, Label.DATELINE, Label.TAGS,
               Label.RELATED_HEADER, Label.RELATED_INLINE, Label.RELATED}
@@ -257,7 +255,9 @@ def _trim_by_shape(texts: list[Line], draft: Draft) -> list[Line]:
     while len(texts) >= 2 and is_headline(texts[0].text) and token_count(texts[0].text) <= HEADER_FRAGMENT_MAX_WORDS:
         texts[0].relabel(Label.BOILERPLATE, "header_fragment")
         texts = texts[1:]
-    if len(texts) >= 2 and is_headline(texts[0].text) and token_count(texts[0].text) <= SUBTITLE_MAX_WORDS:
+    # A subtitle stands above a body: never the only main text the unit has.
+    if len(texts) >= 2 and is_headline(texts[0].text) and token_count(texts[0].text) <= SUBTITLE_MAX_WORDS \
+            and any(is_main_text(ln) for ln in texts[1:]):
         draft.subtitle = texts[0].text
         texts[0].label = Label.SUBTITLE
         texts = texts[1:]
@@ -345,16 +345,20 @@ def headline_shaped(line: Line) -> bool:
 
 # Below this probability no candidate is taken for the headline: the title is left null.
 TITLE_MIN_PROBABILITY = 0.2
+# A headline above its deck needs less: the model learnt from pages whose decks are mostly
+# sentences (not candidates), so it underrates a headline with a deck under it.
+DECK_HEADLINE_MIN_PROBABILITY = 0.1
 # What a rule or segmentation may have made of a headline before it was chosen; any other
 # label a rule gave (a date, a byline, a share marker, a caption…) rules a line out.
 TITLE_ELIGIBLE = {Label.TEXT, Label.TITLE, Label.SUBTITLE, Label.REPEATED, Label.BYLINE, Label.BODY}
 TITLE_ELIGIBLE_RULES = {"not_main_text", "header_fragment", "menu", "orphan_text", None}
 
 
-def title_candidates(lines: list[Line], body_start: int) -> list[int]:
+def title_candidates(lines: list[Line], body_start: int, lead: list[str]) -> list[int]:
     """Indexes of the lines that may be the headline of the article whose body seems to start
     at lines[body_start]: headline-shaped lines from TITLE_LOOKBACK lines above it to
-    TITLE_LOOKAHEAD lines below, copies of a caption excluded."""
+    TITLE_LOOKAHEAD lines below, copies of a caption excluded; that line too when more of the
+    body's `lead` (body_start) follows it."""
     captions = {ln.text for ln in lines if ln.label == Label.CAPTION}
     captions |= {ln.text.removesuffix(f"({ln.value})").rstrip() for ln in lines if ln.label == Label.CAPTION and ln.value}
 
@@ -364,26 +368,33 @@ def title_candidates(lines: list[Line], body_start: int) -> list[int]:
 
     above = [i for i in range(body_start - 1, -1, -1) if lines[i].label != Label.BLANK][:TITLE_LOOKBACK]
     below = [i for i in range(body_start + 1, len(lines)) if lines[i].label != Label.BLANK][:TITLE_LOOKAHEAD]
-    return [i for i in sorted(above + below) if eligible(lines[i])]
+    # A long headline looks like a first sentence: it may be the line taken for the body's start.
+    start = [body_start] if len(lead) > 1 else []
+    return [i for i in sorted(above + start + below) if eligible(lines[i])]
 
 
 def choose_title(lines: list[Line], body_start: Line, lead: list[str]) -> Line | None:
     """The candidate (title_candidates) the title model scores highest, if it scores at least
-    TITLE_MIN_PROBABILITY."""
+    TITLE_MIN_PROBABILITY; the line above it instead when they are a headline and its deck."""
     start = next(i for i, ln in enumerate(lines) if ln is body_start)
-    candidates = title_candidates(lines, start)
+    candidates = title_candidates(lines, start, lead)
     if not candidates:
         return None
     scores = title_scores([ln.text for ln in lines], candidates, start, [ln.score for ln in lines], lead)
     best = max(range(len(candidates)), key=lambda k: scores[k])
     if scores[best] < TITLE_MIN_PROBABILITY:
         return None
-    # A headline and its deck stand one under the other, the headline first: of two likely
-    # candidates with nothing but blank lines between them, the upper one is the title.
-    if best > 0 and scores[best - 1] >= TITLE_MIN_PROBABILITY and all(
-            ln.label == Label.BLANK for ln in lines[candidates[best - 1] + 1:candidates[best]]):
+    if best > 0 and scores[best - 1] >= DECK_HEADLINE_MIN_PROBABILITY and \
+            _headline_and_deck(lines, candidates[best - 1], candidates[best]):
         best -= 1
     return lines[candidates[best]]
+
+
+def _headline_and_deck(lines: list[Line], upper: int, lower: int) -> bool:
+    """A headline and its deck stand one under the other, the headline first and shorter,
+    nothing but blank lines between them."""
+    return (token_count(lines[upper].text) < token_count(lines[lower].text)
+            and all(ln.label == Label.BLANK for ln in lines[upper + 1:lower]))
 
 
 def main_article(lines: list[Line]) -> tuple[list[Unit], int | None]:

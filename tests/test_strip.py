@@ -276,6 +276,45 @@ def test_a_page_whose_only_title_candidate_is_the_site_name_is_written_with_a_nu
     assert row["title"] is None and row["warnings"] == ["title_not_found"] and row["language"] == "ar"
 
 
+def test_a_long_headline_right_above_the_body_is_the_title_not_its_first_paragraph():
+    """A headline of a sentence's length (no final stop) between the menu and the body looks
+    like the body's first paragraph; it is still the title, and not in the body."""
+    body = seed("001").read_text(encoding="utf-8").splitlines()[2:11]
+    headline = "وزير الخارجية يبحث مع نظيره الفرنسي في باريس تطورات الأوضاع في المنطقة وسبل التهدئة"
+    text = "\n".join(["الرئيسية", "أخبار", "سياسة", "اقتصاد", "رياضة", "", headline, ""] + body) + "\n"
+    (article,) = strip_page(_text_page(text, "/long-headline.txt")).articles
+    assert article.title == headline
+    assert article.paragraphs == body
+
+
+def test_of_a_headline_and_its_deck_the_upper_shorter_line_is_the_headline():
+    from tasks.labels import Label
+    from tasks.linerules import Line
+    from tasks.segment import _headline_and_deck
+
+    headline, deck, blank = "تركيا تفتتح أكبر مطار في شرق البلاد", "المطار الجديد يستوعب 10 ملايين مسافر سنويا ويخدم ولايات شرق الأناضول", ""
+    lines = [Line(n, t, Label.TEXT if t else Label.BLANK) for n, t in enumerate((headline, blank, deck, "بقلم محمد"), 1)]
+    assert _headline_and_deck(lines, 0, 2)
+    assert not _headline_and_deck([lines[2], lines[1], lines[0]], 0, 2)    # a longer line above: a kicker, not a headline
+    assert not _headline_and_deck(lines, 0, 3)                             # a line between them
+
+
+def test_a_subtitle_is_never_the_only_main_text_of_an_article():
+    """A headline-shaped first line is the subtitle only when main text follows it: else it
+    is the body, and the article keeps it."""
+    from tasks.labels import Label
+    from tasks.linerules import Line
+    from tasks.segment import Draft, _trim_by_shape
+
+    first = "إذا كنت تبحث عن مساعدة في مشكلة قانونية فأدخل عنوانك في خانة البحث أدناه"
+    texts = [Line(1, first, Label.TEXT, main=True), Line(2, "ابحث بالعنوان", Label.TEXT, main=False)]
+    draft = Draft(position=0, title=None, paragraphs=[])
+    assert _trim_by_shape(list(texts), draft)[0] is texts[0] and draft.subtitle is None
+    texts.append(Line(3, "وتقدم المؤسسة تمويلا لمنظمات المساعدة القانونية في كل الولايات منذ عام 1974.", Label.TEXT,
+                      main=True))
+    assert _trim_by_shape(list(texts), draft)[0] is texts[1] and draft.subtitle == first
+
+
 def test_on_html_the_lines_trafilatura_kept_are_not_judged_by_shape_again():
     """A list of short items inside an HTML article (menu-shaped, no punctuation) and a short
     first paragraph: trafilatura kept them as the article, and no generic shape rule removes
