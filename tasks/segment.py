@@ -62,6 +62,9 @@ TITLE_LOOKBACK = 25
 # standfirst the model kept above it): so many lines below are looked at too.
 TITLE_LOOKAHEAD = 8
 TITLE_MIN_WORDS = 3
+# A page's title line names the site or section after the headline: "… | CNN", "… - اليوم السابع".
+_TITLE_PARTS = re.compile(r"\s(?:\||[-–—]|::)\s")
+SITE_PART_MAX_WORDS = 4
 # Lines that are never a title, whatever their shape.
 NOT_TITLES = {Label.DATE, Label.AUTHOR, Label.CAPTION, Label.CREDIT, Label.DATELINE, Label.TAGS,
               Label.RELATED_HEADER, Label.RELATED_INLINE, Label.RELATED}
@@ -232,7 +235,8 @@ def _headline(unit: Unit, page_title: str | None, title_line: Line | None,
             for ln in unit.lines[:above]:
                 if ln.label == Label.TEXT:
                     ln.relabel(Label.BOILERPLATE, "not_main_text")
-        return title_line.text, _without_copies([ln for ln in texts if ln.label == Label.TEXT], title_line.text)
+        title = headline_of(title_line.text)
+        return title, _without_copies([ln for ln in texts if ln.label == Label.TEXT], title)
     if page_title:
         # The page's metadata title is the headline; its copies in the text are echoes.
         return page_title, _without_copies(texts, page_title)
@@ -240,6 +244,16 @@ def _headline(unit: Unit, page_title: str | None, title_line: Line | None,
         texts[0].label = Label.TITLE
         return texts[0].text, texts[1:]
     return None, texts
+
+
+def headline_of(text: str) -> str:
+    """The headline in a title line: its first part when what follows the separators is
+    short (a site's or a section's name), else the line whole."""
+    parts = _TITLE_PARTS.split(text)
+    if len(parts) > 1 and token_count(parts[0]) >= TITLE_MIN_WORDS and \
+            all(token_count(part) <= SITE_PART_MAX_WORDS for part in parts[1:]):
+        return parts[0].strip()
+    return text
 
 
 def _without_copies(texts: list[Line], title: str) -> list[Line]:

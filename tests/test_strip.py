@@ -315,6 +315,20 @@ def test_a_subtitle_is_never_the_only_main_text_of_an_article():
     assert _trim_by_shape(list(texts), draft)[0] is texts[1] and draft.subtitle == first
 
 
+def test_a_title_line_loses_the_site_and_section_names_after_its_headline():
+    from tasks.segment import headline_of
+
+    headline = "الرئيس يستقبل وزير الخارجية الفرنسي في القاهرة"
+    assert headline_of(f"{headline} - اليوم السابع") == headline
+    assert headline_of(f"{headline} | سياسة | CNN بالعربية") == headline
+    assert headline_of(headline) == headline
+    # What follows the dash is a clause of the headline, not a name: the line stays whole.
+    whole = f"{headline} – وزير الخارجية يؤكد أن المحادثات تناولت ملفات المنطقة كلها"
+    assert headline_of(whole) == whole
+    # Too little before the separator to be a headline.
+    assert headline_of("عاجل - الرئيس يستقبل الوزير") == "عاجل - الرئيس يستقبل الوزير"
+
+
 def test_on_html_the_lines_trafilatura_kept_are_not_judged_by_shape_again():
     """A list of short items inside an HTML article (menu-shaped, no punctuation) and a short
     first paragraph: trafilatura kept them as the article, and no generic shape rule removes
