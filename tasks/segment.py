@@ -57,7 +57,7 @@ TEASER_MAX_LINES = 3
 TEASER_MAX_WORDS = 70
 # How far above the first body paragraph a headline may stand (non-blank lines), and how long
 # it is: a one-word line is a section label or a site name, not a headline.
-TITLE_LOOKBACK = 25
+TITLE_LOOKBACK = 40
 # A headline may also stand a little below the first line taken for body (a teaser or a
 # standfirst the model kept above it): so many lines below are looked at too.
 TITLE_LOOKAHEAD = 8

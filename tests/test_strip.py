@@ -280,7 +280,7 @@ def test_a_long_headline_right_above_the_body_is_the_title_not_its_first_paragra
     """A headline of a sentence's length (no final stop) between the menu and the body looks
     like the body's first paragraph; it is still the title, and not in the body."""
     body = seed("001").read_text(encoding="utf-8").splitlines()[2:11]
-    headline = "وزير الخارجية يبحث مع نظيره الفرنسي في باريس تطورات الأوضاع في المنطقة وسبل التهدئة"
+    headline = "الزعيم الكوري الشمالي كيم جونج أون يواصل زيارته إلى روسيا ويتفقد القاذفات الاستراتيجية الروسية"
     text = "\n".join(["الرئيسية", "أخبار", "سياسة", "اقتصاد", "رياضة", "", headline, ""] + body) + "\n"
     (article,) = strip_page(_text_page(text, "/long-headline.txt")).articles
     assert article.title == headline
