@@ -25,7 +25,7 @@ import numpy as np
 
 from tasks.content import (FEATURE_NAMES, LISTING_FEATURE_NAMES, LISTING_MODEL_FILE, LISTING_THRESHOLD, MODEL_FILE,
                            TITLE_FEATURE_NAMES, TITLE_MODEL_FILE, _model, features, title_features)
-from tasks.extract import ExtractError, extract, text_lines
+from tasks.extract import ExtractError, decode, extract, html_page, text_lines
 from tasks.html_layout import HTML_LAYOUT_FEATURE_NAMES, HTML_LAYOUT_MONOTONE, HTML_LISTING_MODEL_FILE, HTML_LISTING_THRESHOLD
 from tasks.records import InputRef, sha256_hex
 from tasks.profiles import load_rulebook
@@ -216,7 +216,8 @@ def train_html_listing(devset: Path, out: Path) -> None:
         gold = json.loads((page_dir / "gold.json").read_text(encoding="utf-8"))
         raw = gzip.decompress((page_dir / "page.html.gz").read_bytes())
         try:
-            page = extract(InputRef(str(page_dir / "page.html"), sha256_hex(raw), len(raw)), raw)
+            page = html_page(InputRef(str(page_dir / "page.html"), sha256_hex(raw), len(raw)), *decode(raw),
+                             read_layout=True)
         except ExtractError:
             continue
         xs, ys = data[is_held_out(gold["domain"])]

@@ -279,20 +279,25 @@ def arabic_date_in_html(html: str) -> str | None:
     return None
 
 
-def html_page(ref: InputRef, text: str, encoding: str) -> Page:
+def html_page(ref: InputRef, text: str, encoding: str, read_layout: bool = False) -> Page:
+    """The page trafilatura extracts from HTML `text`; its layout read (tasks/html_layout)
+    unless it declares itself an article, or always with `read_layout` (the model's trainer)."""
     # Imported here: trafilatura's import pulls lxml and its models (~0.5 s).
     from trafilatura import bare_extraction, load_html
 
-    from tasks.html_layout import layout_features, main_text_features
+    from tasks.html_layout import declares_article, layout_features, main_text_features
 
-    # One parse serves both; trafilatura extracts from a copy of the tree it is given.
-    tree = load_html(text)
-    if tree is None:
-        raise ExtractError("no_main_text", "trafilatura found no main text in this HTML page")
-    layout = layout_features(tree, ref.url)
-    doc: Any = bare_extraction(tree, url=ref.url, with_metadata=True, deduplicate=False,
-                          include_comments=False, include_tables=True, favor_precision=False,
-                          date_extraction_params=HTMLDATE_PARAMS)
+    layout = None
+    source: Any = text
+    if read_layout or not declares_article(text):
+        # One parse serves both; trafilatura extracts from a copy of the tree it is given.
+        source = load_html(text)
+        if source is None:
+            raise ExtractError("no_main_text", "trafilatura found no main text in this HTML page")
+        layout = layout_features(source, ref.url)
+    doc: Any = bare_extraction(source, url=ref.url, with_metadata=True, deduplicate=False,
+                               include_comments=False, include_tables=True, favor_precision=False,
+                               date_extraction_params=HTMLDATE_PARAMS)
     if doc is None or not (doc.text or "").strip():
         raise ExtractError("no_main_text", "trafilatura found no main text in this HTML page")
     lines: list[str] = []
@@ -303,7 +308,7 @@ def html_page(ref: InputRef, text: str, encoding: str) -> Page:
     return Page(doc_id=ref.doc_id, source_uri=ref.source_uri, lines=lines, content_type="html",
                 encoding=encoding, url=doc.url or ref.url, title=doc.title, published=published,
                 sitename=doc.sitename, tags=tags, author=doc.author, description=doc.description,
-                layout=main_text_features(layout, doc.text))
+                layout=None if layout is None else main_text_features(layout, doc.text))
 
 
 def extract(ref: InputRef, data: bytes, seconds_limit: float | None = None) -> Page:

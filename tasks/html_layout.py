@@ -48,6 +48,7 @@ HTML_LAYOUT_MONOTONE = {
 # schema.org types of one piece of writing, and of a page that lists things.
 _LD_ARTICLE = re.compile(r'"@type"\s*:\s*\[?\s*"(?:\w*Article|BlogPosting|LiveBlogPosting|Report|Review|Recipe|HowTo)"')
 _LD_COLLECTION = re.compile(r'"@type"\s*:\s*\[?\s*"(?:CollectionPage|ItemList|SearchResultsPage|OfferCatalog|Product)"')
+_LD_SCRIPT = re.compile(r"<script[^>]*application/ld\+json[^>]*>(.*?)</script>", re.S | re.I)
 _OG_TYPE = etree.XPath('//meta[@property="og:type"]/@content')
 _DECLARED_URL = etree.XPath('//link[@rel="canonical"]/@href | //meta[@property="og:url"]/@content')
 _LD_JSON = etree.XPath('//script[@type="application/ld+json"]/text()')
@@ -95,6 +96,14 @@ def _longest_run(paragraph_words: dict[HtmlElement, int]) -> int:
             elif child.tag not in _IN_RUN:
                 run = 0
     return best
+
+
+def declares_article(html: str) -> bool:
+    """Whether the page's JSON-LD says it is one piece of writing (schema.org Article and its
+    kin) and no collection: such a page is not read for listing features, as the model,
+    held to what a declaration means (HTML_LAYOUT_MONOTONE), never took one for a listing."""
+    ld = " ".join(_LD_SCRIPT.findall(html))
+    return bool(_LD_ARTICLE.search(ld)) and not _LD_COLLECTION.search(ld)
 
 
 def layout_features(tree: HtmlElement, url: str | None = None) -> tuple[float, ...]:

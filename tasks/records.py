@@ -122,7 +122,8 @@ class Page:
     # The input line each of `lines` starts at, when they are not the input's own lines (a
     # hard-wrapped dump's re-joined paragraphs); None: line i is input line i + 1.
     line_numbers: list[int] | None = None
-    # An HTML page's markup read for its kind (tasks/html_layout.layout_features); None for text.
+    # An HTML page's markup read for its kind (tasks/html_layout.layout_features); None for text
+    # and for an HTML page that declares itself an article.
     layout: tuple[float, ...] | None = None
 
 

@@ -252,11 +252,11 @@ def listing_row(lines: list[Line]) -> np.ndarray:
 
 def listing_score(page: Page, lines: list[Line]) -> float:
     """The probability that the page is a listing or section page (many teasers, no long
-    body): an HTML page's by its markup (tasks/html_layout), a text dump's by its lines; a
-    text dump with fewer than LISTING_MIN_TEASERS headline-shaped lines is never one (a
-    news brief)."""
-    if page.layout is not None:
-        return html_listing_probability(page.layout)
+    body): an HTML page's by its markup (tasks/html_layout; one that declares itself an
+    article was not read for it), a text dump's by its lines; a text dump with fewer than
+    LISTING_MIN_TEASERS headline-shaped lines is never one (a news brief)."""
+    if page.content_type == "html":
+        return 0.0 if page.layout is None else html_listing_probability(page.layout)
     if sum(1 for ln in lines if headline_shaped(ln)) < LISTING_MIN_TEASERS:
         return 0.0
     return listing_probability(listing_row(lines))
@@ -264,7 +264,7 @@ def listing_score(page: Page, lines: list[Line]) -> float:
 
 def listing_threshold(page: Page) -> float:
     """From this listing_score on, the page is a listing: the model's own threshold."""
-    return LISTING_THRESHOLD if page.layout is None else HTML_LISTING_THRESHOLD
+    return HTML_LISTING_THRESHOLD if page.content_type == "html" else LISTING_THRESHOLD
 
 
 LISTING_MIN_TEASERS = 6
@@ -292,8 +292,10 @@ def _listing_note(stripped: StrippedPage, page: Page) -> str:
         return "not asked (no article to lose)"
     threshold = listing_threshold(page)
     verdict = "yes" if stripped.listing is not None else "no"
+    if page.content_type == "html" and page.layout is None:
+        return "no: its JSON-LD declares it an article"
     return (f"{verdict}, probability {stripped.listing_score:.2f} by its "
-            f"{'lines' if page.layout is None else 'markup'} (a listing from {threshold})")
+            f"{'markup' if page.content_type == 'html' else 'lines'} (a listing from {threshold})")
 
 
 def explain(page: Page, book: RuleBook | None = None) -> str:

@@ -60,3 +60,28 @@ def test_a_tree_that_is_only_a_fragment_still_has_a_layout():
         row = layout_features(tree)
         assert len(row) == HTML_LAYOUT_FEATURE_NAMES.index("main_log_words")
         assert all(math.isfinite(x) for x in row)
+
+
+def test_a_page_that_declares_itself_an_article_is_not_read_for_a_listing():
+    """JSON-LD that says NewsArticle (and no collection) spares the layout: the page's listing
+    score is 0 and explain says why; a section front is still read; a page that declares a
+    collection as well is read too."""
+    from tasks.extract import extract
+    from tasks.html_layout import declares_article
+    from tasks.records import InputRef
+    from tasks.strip import explain, listing_score, strip_page
+
+    def page(html: str, name: str):
+        data = html.encode()
+        return extract(InputRef(f"/{name}.html", "a" * 64, len(data)), data)
+
+    front = (PAGES / "html" / "section_front.html").read_text(encoding="utf-8")
+    article_ld = '<script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle"}</script>'
+    both_ld = '<script type="application/ld+json">[{"@type":"NewsArticle"},{"@type":"CollectionPage"}]</script>'
+    declared = front.replace("</head>", article_ld + "</head>")
+    assert declares_article(declared) and not declares_article(front)
+    assert not declares_article(front.replace("</head>", both_ld + "</head>"))
+    as_declared = page(declared, "declared")
+    assert as_declared.layout is None and page(front, "front").layout is not None
+    assert listing_score(as_declared, strip_page(as_declared).lines) == 0.0
+    assert "its JSON-LD declares it an article" in explain(as_declared)
