@@ -279,25 +279,38 @@ def arabic_date_in_html(html: str) -> str | None:
     return None
 
 
+# The recall-favouring pass is trusted unless it kept less than this share of the words in
+# the page's <p> paragraphs: then it may have dropped part of the article as a "widget".
+RECALL_MIN_PARAGRAPH_SHARE = 0.5
+
+
 def html_page(ref: InputRef, text: str, encoding: str, read_layout: bool = False) -> Page:
     """The page trafilatura extracts from HTML `text`; its layout read (tasks/html_layout)
-    unless it declares itself an article, or always with `read_layout` (the model's trainer)."""
+    unless it declares itself an article, or always with `read_layout` (the model's trainer).
+
+    The extraction is a cascade of trafilatura's own modes: first `favor_recall` (whole
+    articles, and it skips the comparison with its fallback extractors); when that keeps
+    nothing or less than RECALL_MIN_PARAGRAPH_SHARE of the words in the page's <p>
+    paragraphs, trafilatura's balanced mode with its fallbacks too, and the longer of the two
+    texts is the page's."""
     # Imported here: trafilatura's import pulls lxml and its models (~0.5 s).
     from trafilatura import bare_extraction, load_html
 
     from tasks.html_layout import declares_article, layout_features, main_text_features
 
-    layout = None
-    source: Any = text
-    if read_layout or not declares_article(text):
-        # One parse serves both; trafilatura extracts from a copy of the tree it is given.
-        source = load_html(text)
-        if source is None:
-            raise ExtractError("no_main_text", "trafilatura found no main text in this HTML page")
-        layout = layout_features(source, ref.url)
-    doc: Any = bare_extraction(source, url=ref.url, with_metadata=True, deduplicate=False,
-                               include_comments=False, include_tables=True, favor_precision=False,
-                               date_extraction_params=HTMLDATE_PARAMS)
+    # One parse serves all; trafilatura extracts from a copy of the tree it is given.
+    tree = load_html(text)
+    if tree is None:
+        raise ExtractError("no_main_text", "trafilatura found no main text in this HTML page")
+    layout = layout_features(tree, ref.url) if read_layout or not declares_article(text) else None
+    options: dict[str, Any] = dict(url=ref.url, with_metadata=True, deduplicate=False, include_comments=False,
+                                   include_tables=True, date_extraction_params=HTMLDATE_PARAMS)
+    doc: Any = bare_extraction(tree, favor_recall=True, **options)
+    kept = _word_total(doc)
+    if kept == 0 or kept < RECALL_MIN_PARAGRAPH_SHARE * sum(len(p.text_content().split()) for p in tree.iter("p")):
+        balanced: Any = bare_extraction(tree, **options)
+        if _word_total(balanced) > kept:
+            doc = balanced
     if doc is None or not (doc.text or "").strip():
         raise ExtractError("no_main_text", "trafilatura found no main text in this HTML page")
     lines: list[str] = []
@@ -309,6 +322,10 @@ def html_page(ref: InputRef, text: str, encoding: str, read_layout: bool = False
                 encoding=encoding, url=doc.url or ref.url, title=doc.title, published=published,
                 sitename=doc.sitename, tags=tags, author=doc.author, description=doc.description,
                 layout=None if layout is None else main_text_features(layout, doc.text))
+
+
+def _word_total(doc: Any) -> int:
+    return len((doc.text or "").split()) if doc is not None else 0
 
 
 def extract(ref: InputRef, data: bytes, seconds_limit: float | None = None) -> Page:

@@ -227,6 +227,26 @@ def test_a_table_inside_an_html_article_is_part_of_its_text():
     assert not any(set(p) <= set("|-: ") for p in article.paragraphs)    # no "|---|---|" rule line
 
 
+def test_an_article_whose_sections_sit_in_a_widget_grid_is_extracted_whole():
+    """trafilatura's recall mode, tried first, drops an editor's widget grid ("ck-widget") as a
+    sidebar widget and keeps only the article's lead, under half the words of the page's <p>
+    paragraphs: the balanced mode runs too and its longer text is the page's."""
+    lead = ("<p>" + "يبدأ العام الجديد وتبدو المساحات الداخلية مظلمة في الأيام الغائمة، لكن نباتات كثيرة "
+            "تحتمل الظل وتزين الزوايا. " * 3 + "</p>")
+    columns = "".join(
+        f'<div class="col-lg"><img src="/p{i}.jpg" alt="نبات {i}"><h6><strong>النبات رقم {i}</strong><br>'
+        f"(<em>اسم علمي</em>)</h6><p>{f'هذا النبات رقم {i} يتحمل الإضاءة الخافتة ويحتاج إلى ري معتدل مرة كل أسبوعين في الشتاء، وأوراقه لامعة وقوية. ' * 4}</p></div>"
+        for i in range(1, 7))
+    html = ('<html><head><title>نباتات الظل</title></head><body><header><nav><a href="/">الرئيسية</a></nav></header>'
+            '<main><div class="layout-content"><article><div><div class="plant-info"><div class="story-body">'
+            f'{lead}{lead}<div class="ck-widget bs_grid"><div class="ck-widget row">{columns}</div></div>'
+            '</div></div></div></article></div></main><footer><p>جميع الحقوق محفوظة</p></footer></body></html>')
+    text = "\n".join(extract(ref("/x/grid.html"), html.encode()).lines)
+    assert "تحتمل الظل" in text
+    assert all(f"هذا النبات رقم {i} يتحمل" in text for i in range(1, 7))
+    assert "الرئيسية" not in text and "جميع الحقوق" not in text
+
+
 def _labelled_page(label: str) -> str:
     return (f"<html><head><meta charset='{label}'><title>خبر</title></head><body><article>"
             + "".join(f"<p>{ARABIC} في الفقرة رقم {i}، وهذا نص طويل بما يكفي ليعد جزءا من المقال.</p>" for i in range(5))
