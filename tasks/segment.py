@@ -238,8 +238,11 @@ def _headline(unit: Unit, page_title: str | None, title_line: Line | None,
         title = headline_of(title_line.text)
         return title, _without_copies([ln for ln in texts if ln.label == Label.TEXT], title)
     if page_title:
-        # The page's metadata title is the headline; its copies in the text are echoes.
-        return page_title, _without_copies(texts, page_title)
+        # The page's metadata title is the headline (without the site's name after it, as a
+        # <title> has); its copies in the text are echoes.
+        title = headline_of(page_title)
+        _without_copies(texts, page_title)
+        return title, _without_copies(texts, title)
     if texts and is_headline(texts[0].text) and not title_chosen:
         texts[0].label = Label.TITLE
         return texts[0].text, texts[1:]

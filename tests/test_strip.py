@@ -203,6 +203,21 @@ def test_an_outlet_page_matches_its_own_profile_and_no_other(path):
     assert strip_page(page_of(path)).profile.id == path.stem
 
 
+def test_an_html_pages_title_loses_the_section_and_site_names_after_its_headline(tmp_path):
+    """A <title> is often "headline | section | site"; trafilatura cuts the last part only: the
+    article's title is the headline."""
+    headline = "ارتفاع صادرات مصر من الغاز المسال إلى أوروبا"
+    body = "".join(f"<p>قالت وزارة البترول إن صادرات الغاز ارتفعت في الربع الثالث، وهذه الفقرة رقم {i} من الخبر.</p>"
+                   for i in range(5))
+    html = (f"<html><head><title>{headline} | اقتصاد | اليوم السابع</title></head><body>"
+            f"<nav><a href='/'>الرئيسية</a></nav><article>{body}</article></body></html>")
+    path = tmp_path / "page.html"
+    path.write_text(html, encoding="utf-8")
+    (article,) = strip_page(page_of(path)).articles
+    assert article.title == headline
+    assert len(article.paragraphs) == 5
+
+
 def test_html_page_gets_the_same_arabic_rules_after_trafilatura():
     """trafilatura keeps an inline "اقرأ أيضا" paragraph and the comment-policy sentence; the
     Arabic rules take both out of the body, the first into `related`."""
