@@ -307,9 +307,15 @@ def html_page(ref: InputRef, text: str, encoding: str, read_layout: bool = False
                                    include_tables=True, date_extraction_params=HTMLDATE_PARAMS)
     doc: Any = bare_extraction(tree, favor_recall=True, **options)
     kept = _word_total(doc)
-    if kept == 0 or kept < RECALL_MIN_PARAGRAPH_SHARE * sum(len(p.text_content().split()) for p in tree.iter("p")):
+    paragraph_words = sum(len(p.text_content().split()) for p in tree.iter("p"))
+    extraction = f"trafilatura, recall mode ({kept} words; the page's <p> paragraphs hold {paragraph_words})"
+    if kept == 0 or kept < RECALL_MIN_PARAGRAPH_SHARE * paragraph_words:
         balanced: Any = bare_extraction(tree, **options)
-        if _word_total(balanced) > kept:
+        in_balanced = _word_total(balanced)
+        chosen = "balanced" if in_balanced > kept else "recall"
+        extraction = (f"trafilatura, {chosen} mode (recall mode kept {kept} words of the {paragraph_words} in the "
+                      f"page's <p> paragraphs, balanced mode {in_balanced})")
+        if in_balanced > kept:
             doc = balanced
     if doc is None or not (doc.text or "").strip():
         raise ExtractError("no_main_text", "trafilatura found no main text in this HTML page")
@@ -321,7 +327,7 @@ def html_page(ref: InputRef, text: str, encoding: str, read_layout: bool = False
     return Page(doc_id=ref.doc_id, source_uri=ref.source_uri, lines=lines, content_type="html",
                 encoding=encoding, url=doc.url or ref.url, title=doc.title, published=published,
                 sitename=doc.sitename, tags=tags, author=doc.author, description=doc.description,
-                layout=None if layout is None else main_text_features(layout, doc.text))
+                layout=None if layout is None else main_text_features(layout, doc.text), extraction=extraction)
 
 
 def _word_total(doc: Any) -> int:

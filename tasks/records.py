@@ -125,6 +125,8 @@ class Page:
     # An HTML page's markup read for its kind (tasks/html_layout.layout_features); None for text
     # and for an HTML page that declares itself an article.
     layout: tuple[float, ...] | None = None
+    # How an HTML page's text was found (tasks/extract.html_page's cascade), for `explain`.
+    extraction: str | None = None
 
 
 @dataclass(slots=True)

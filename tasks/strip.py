@@ -302,6 +302,7 @@ def explain(page: Page, book: RuleBook | None = None) -> str:
     """A page's lines with their labels, rule ids and article positions, for a person."""
     stripped = strip_page(page, book)
     out = [f"# {page.source_uri}",
+           *([f"# extraction: {page.extraction}"] if page.extraction else []),
            f"# profile: {stripped.profile.key if stripped.profile else 'none (generic rules only)'}",
            f"# articles: {len(stripped.articles)}",
            f"# listing page: {_listing_note(stripped, page)}"]

@@ -70,6 +70,7 @@ def test_html_page_goes_through_trafilatura():
             f"<body><nav><a href='/'>الرئيسية</a></nav><article><h1>عنوان الخبر</h1>{body}</article></body></html>")
     page = extract(ref("/x/p.html"), html.encode())
     assert page.content_type == "html"
+    assert page.extraction is not None and page.extraction.startswith("trafilatura, recall mode")
     assert page.title == "عنوان الخبر"
     text = "\n".join(page.lines)
     assert "في الفقرة رقم 5" in text and "الرئيسية" not in text
@@ -241,10 +242,15 @@ def test_an_article_whose_sections_sit_in_a_widget_grid_is_extracted_whole():
             '<main><div class="layout-content"><article><div><div class="plant-info"><div class="story-body">'
             f'{lead}{lead}<div class="ck-widget bs_grid"><div class="ck-widget row">{columns}</div></div>'
             '</div></div></div></article></div></main><footer><p>جميع الحقوق محفوظة</p></footer></body></html>')
-    text = "\n".join(extract(ref("/x/grid.html"), html.encode()).lines)
+    page = extract(ref("/x/grid.html"), html.encode())
+    text = "\n".join(page.lines)
     assert "تحتمل الظل" in text
     assert all(f"هذا النبات رقم {i} يتحمل" in text for i in range(1, 7))
     assert "الرئيسية" not in text and "جميع الحقوق" not in text
+    # `khabar explain` says which mode gave the text, and why.
+    from tasks.strip import explain
+
+    assert "# extraction: trafilatura, balanced mode (recall mode kept" in explain(page).splitlines()[1]
 
 
 def _labelled_page(label: str) -> str:
