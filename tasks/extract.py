@@ -311,12 +311,11 @@ def html_page(ref: InputRef, text: str, encoding: str, read_layout: bool = False
     extraction = f"trafilatura, recall mode ({kept} words; the page's <p> paragraphs hold {paragraph_words})"
     if kept == 0 or kept < RECALL_MIN_PARAGRAPH_SHARE * paragraph_words:
         balanced: Any = bare_extraction(tree, **options)
-        in_balanced = _word_total(balanced)
-        chosen = "balanced" if in_balanced > kept else "recall"
-        extraction = (f"trafilatura, {chosen} mode (recall mode kept {kept} words of the {paragraph_words} in the "
-                      f"page's <p> paragraphs, balanced mode {in_balanced})")
-        if in_balanced > kept:
+        if _word_total(balanced) > kept:
             doc = balanced
+        extraction = (f"trafilatura, {'balanced' if doc is balanced else 'recall'} mode (recall mode kept {kept} "
+                      f"words of the {paragraph_words} in the page's <p> paragraphs, balanced mode "
+                      f"{_word_total(balanced)})")
     if doc is None or not (doc.text or "").strip():
         raise ExtractError("no_main_text", "trafilatura found no main text in this HTML page")
     lines: list[str] = []
