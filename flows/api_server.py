@@ -6,7 +6,8 @@ The temporary server is Prefect's own (`SubprocessASGIServer`, what Prefect star
 when no API is set), started by a keeper process (`python -m flows.api_server`) rather than
 in the command's process: the keeper imports Prefect's server stack, which the run never
 uses, and stops the server when its stdin closes, i.e. when the command ends however it
-ends, killed with -9 included."""
+ends, killed with -9 included. The server's own log (its services' errors as it is stopped,
+say) is kept out of the command's stderr, whose last line is khabar's."""
 from __future__ import annotations
 
 import json
@@ -54,9 +55,9 @@ def prefect_api():
     if PREFECT_API_URL.value():
         yield PREFECT_API_URL.value()
         return
-    keeper = start_keeper()
+    keeper = Keeper()
     try:
-        url = _started_url(keeper)
+        url = keeper.started_url()
         # No flow-run heartbeats: they let a long-lived server mark a run whose process died
         # as crashed, but this server dies with the process. Each run's end waits for the
         # heartbeat thread's current one-second sleep.
@@ -69,47 +70,59 @@ def prefect_api():
             finally:
                 _drain_queued()
     finally:
-        _stop(keeper)
+        keeper.stop()
 
 
-def start_keeper() -> subprocess.Popen:
+class Keeper:
     """The keeper process, in a session of its own: a Ctrl-C meant for the run does not stop
-    the server before the run has sent its last states; the run's end does."""
-    from prefect.settings import get_current_settings
+    the server before the run has sent its last states; the run's end does. Its and the
+    server's stderr go to a temporary file (`log`)."""
 
-    env = {**os.environ, **get_current_settings().to_environment_variables(exclude_unset=True), **RECORDER_BATCHING}
-    return subprocess.Popen([sys.executable, "-m", "flows.api_server"], env=env,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    def __init__(self) -> None:
+        from prefect.settings import get_current_settings
 
+        env = {**os.environ, **get_current_settings().to_environment_variables(exclude_unset=True),
+               **RECORDER_BATCHING}
+        self.log = tempfile.TemporaryFile(prefix="khabar-api-server-")
+        self.process = subprocess.Popen([sys.executable, "-m", "flows.api_server"], env=env, stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=self.log, text=True, start_new_session=True)
 
-def _started_url(keeper: subprocess.Popen) -> str:
-    """The keeper's one line: the server's URL, or why it did not start (its time limit is
-    PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, counted from the keeper's start)."""
-    assert keeper.stdout is not None
-    line = keeper.stdout.readline()
-    try:
-        answer = json.loads(line)
-    except ValueError:
-        raise ServerDidNotStart(f"the temporary Prefect server's keeper exited with status {keeper.wait()}") from None
-    if "url" not in answer:
-        raise ServerDidNotStart(f"the temporary Prefect server did not start: {answer.get('error')}")
-    return answer["url"]
+    def started_url(self) -> str:
+        """The keeper's one line: the server's URL, or why it did not start (its time limit is
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, counted from the keeper's start)."""
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        try:
+            answer = json.loads(line)
+        except ValueError:
+            status = self.process.wait()
+            raise ServerDidNotStart(f"the temporary Prefect server's keeper exited with status {status}"
+                                    f"{self._last_logged()}") from None
+        if "url" not in answer:
+            raise ServerDidNotStart(f"the temporary Prefect server did not start: {answer.get('error')}"
+                                    f"{self._last_logged()}")
+        return answer["url"]
 
+    def stop(self) -> None:
+        """Closing the keeper's stdin stops the server (Prefect's stop: terminate, then kill)."""
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self.log.close()
 
-def _stop(keeper: subprocess.Popen) -> None:
-    """Closing the keeper's stdin stops the server (Prefect's stop: terminate, then kill)."""
-    assert keeper.stdin is not None
-    try:
-        keeper.stdin.close()
-    except OSError:
-        pass
-    try:
-        keeper.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        keeper.kill()
-        keeper.wait()
-    if keeper.stdout is not None:
-        keeper.stdout.close()
+    def _last_logged(self) -> str:
+        self.log.seek(0)
+        lines = [line.strip() for line in self.log.read().decode("utf-8", "replace").splitlines() if line.strip()]
+        return f"; it logged: {lines[-1][:300]}" if lines else ""
 
 
 def _light_tls(directory: Path, cert_file_setting) -> dict:

@@ -49,3 +49,26 @@ def test_defaults_reach_prefect_whatever_is_imported_first(tmp_path):
         assert done.returncode == 0, done.stderr[-2000:]
         assert done.stdout.split()[0] == "120", (first, done.stdout)
         assert "great_expectations" in done.stdout, (first, done.stdout)
+
+
+BROKEN_SERVER = """
+import sys
+if any("uvicorn" in arg for arg in sys.orig_argv):
+    sys.exit("the server's database is unreachable")
+"""
+
+
+def test_a_server_that_does_not_start_is_one_line_with_the_servers_last_words(tmp_path):
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(BROKEN_SERVER)
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), PYTHONPATH=f"{hook}{os.pathsep}{ROOT}",
+               PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="5")
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "run", str(SEEDS), "--out", str(tmp_path / "data")],
+                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("khabar: error: the temporary Prefect server did not start")
+    assert "; it logged: " in last and last.endswith("the server's database is unreachable"), last
